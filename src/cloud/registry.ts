@@ -1,0 +1,36 @@
+import type { FirewallProvider, ProviderRegistry } from '../engine/ports.ts';
+import type { ProviderDeps } from './deps.ts';
+
+type Factory = (deps: ProviderDeps) => FirewallProvider;
+
+/**
+ * Kind → module. Each module is imported only the first time a resource of that kind is used:
+ * the cloud SDKs take hundreds of milliseconds and tens of MiB to load.
+ */
+const LOADERS: Record<string, () => Promise<Factory>> = {
+  script: async () => (await import('./script/script-provider.ts')).createScriptProvider,
+};
+
+export const PROVIDER_KINDS = Object.keys(LOADERS);
+
+export function isProviderKind(kind: string): boolean {
+  return kind in LOADERS;
+}
+
+export function createProviderRegistry(deps: ProviderDeps): ProviderRegistry {
+  const cache = new Map<string, Promise<FirewallProvider>>();
+  return {
+    kinds: () => PROVIDER_KINDS,
+    get(kind) {
+      const load = LOADERS[kind];
+      if (!load) return Promise.reject(new Error(`unknown provider kind "${kind}"`));
+      let provider = cache.get(kind);
+      if (!provider) {
+        provider = load().then((factory) => factory(deps));
+        provider.catch(() => cache.delete(kind)); // a failed import may succeed next time
+        cache.set(kind, provider);
+      }
+      return provider;
+    },
+  };
+}

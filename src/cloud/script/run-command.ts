@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+
+export interface CommandResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+const MAX_OUTPUT = 64 * 1024;
+
+/**
+ * Runs `command` with `/bin/sh -c` and a clean environment (only what we pass: never the
+ * process's own secrets). Kills the whole process group on timeout.
+ */
+export function runCommand(
+  command: string,
+  opts: { env: Record<string, string>; timeoutMs: number; cwd?: string | undefined; shell?: string | undefined },
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(opts.shell ?? '/bin/sh', ['-c', command], {
+      env: opts.env,
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => {
+      if (stdout.length < MAX_OUTPUT) stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < MAX_OUTPUT) stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, opts.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ exitCode: 127, timedOut: false, stdout, stderr: stderr || err.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code, timedOut, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,129 @@
+import { cidrVersion } from '../../shared/ip.ts';
+import {
+  ProviderError,
+  type ApplyResult,
+  type CidrOutcome,
+  type FirewallProvider,
+  type ResourceTarget,
+} from '../../engine/ports.ts';
+import type { ProviderDeps } from '../deps.ts';
+import { ScriptResourceConfig } from './config.ts';
+import { runCommand, type CommandResult } from './run-command.ts';
+
+/** Exit status a script uses to say "not now, try again" (sysexits.h EX_TEMPFAIL). */
+const EXIT_TEMPFAIL = 75;
+
+export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
+  const shell = deps.overrides?.script?.shell;
+
+  async function baseEnv(resource: ResourceTarget, config: ScriptResourceConfig): Promise<Record<string, string>> {
+    const env: Record<string, string> = {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      LANG: 'C.UTF-8',
+      ...config.env,
+      EG_RESOURCE_ID: resource.id,
+      EG_RESOURCE_NAME: resource.name,
+      EG_RESOURCE_IDENTIFIER: resource.identifier,
+      EG_REGION: resource.region ?? '',
+      EG_PORTS: resource.ports.map((p) => `${p.protocol}:${p.from ?? ''}-${p.to ?? p.from ?? ''}`).join(','),
+      EG_PROTOCOLS: [...new Set(resource.ports.map((p) => p.protocol))].join(','),
+    };
+    if (resource.credential) {
+      const secret = await deps.secrets.resolve(resource.credential.secretRef);
+      if (secret !== undefined) env.EG_CREDENTIAL = secret;
+    }
+    return env;
+  }
+
+  function run(command: string, env: Record<string, string>, config: ScriptResourceConfig): Promise<CommandResult> {
+    return runCommand(command, { env, timeoutMs: config.timeoutSeconds * 1000, cwd: config.cwd, shell });
+  }
+
+  async function change(
+    action: 'apply' | 'revoke',
+    cidrs: string[],
+    resource: ResourceTarget,
+    config: ScriptResourceConfig,
+  ): Promise<Map<string, CidrOutcome>> {
+    const env = await baseEnv(resource, config);
+    const outcomes = new Map<string, CidrOutcome>();
+    await forEachLimited(cidrs, config.concurrency, async (cidr) => {
+      const result = await run(
+        config[action],
+        { ...env, EG_ACTION: action, EG_CIDR: cidr, EG_IP: cidr.split('/')[0]!, EG_IP_VERSION: String(cidrVersion(cidr)) },
+        config,
+      );
+      outcomes.set(cidr, toOutcome(action, result, config));
+    });
+    return outcomes;
+  }
+
+  return {
+    kind: 'script',
+
+    async verify(resource) {
+      const config = parseConfig(resource);
+      if (!config.verify) return { reachable: true, permitted: true, capacityLeft: { v4: null, v6: null } };
+      const result = await run(config.verify, { ...(await baseEnv(resource, config)), EG_ACTION: 'verify' }, config);
+      const ok = result.exitCode === 0 && !result.timedOut;
+      return {
+        reachable: ok,
+        permitted: ok,
+        capacityLeft: { v4: null, v6: null },
+        message: ok ? undefined : describeFailure('verify', result, config),
+      };
+    },
+
+    async list(resource) {
+      const config = parseConfig(resource);
+      if (!config.list) return undefined;
+      const result = await run(config.list, { ...(await baseEnv(resource, config)), EG_ACTION: 'list' }, config);
+      const outcome = toOutcome('list', result, config);
+      if (!outcome.ok) throw outcome.error;
+      return result.stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line && !line.startsWith('#'))
+        .map((cidr) => ({ cidr }));
+    },
+
+    async apply(resource, { add, remove }): Promise<ApplyResult> {
+      const config = parseConfig(resource);
+      // Removals first: they free room, and a failed add must not hold back a removal.
+      const removed = await change('revoke', remove, resource, config);
+      const added = await change('apply', add, resource, config);
+      return { added, removed };
+    },
+  };
+}
+
+function parseConfig(resource: ResourceTarget): ScriptResourceConfig {
+  const parsed = ScriptResourceConfig.safeParse(resource.config);
+  if (!parsed.success) {
+    throw new ProviderError('INVALID_CONFIG', `resource "${resource.name}": ${parsed.error.issues[0]?.message}`, {
+      retryable: false,
+    });
+  }
+  return parsed.data;
+}
+
+function toOutcome(action: string, result: CommandResult, config: ScriptResourceConfig): CidrOutcome {
+  if (result.exitCode === 0 && !result.timedOut) return { ok: true };
+  const retryable = result.timedOut || result.exitCode === EXIT_TEMPFAIL;
+  const code = result.timedOut ? 'TIMEOUT' : retryable ? 'TEMPORARY_FAILURE' : 'SCRIPT_FAILED';
+  return { ok: false, error: new ProviderError(code, describeFailure(action, result, config), { retryable }) };
+}
+
+function describeFailure(action: string, result: CommandResult, config: ScriptResourceConfig): string {
+  if (result.timedOut) return `${action} command timed out after ${config.timeoutSeconds}s`;
+  const stderr = result.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+  return `${action} command exited with ${result.exitCode}${stderr ? `: ${stderr}` : ''}`;
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}

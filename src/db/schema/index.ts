@@ -1,0 +1,23 @@
+export * from './organizations.ts';
+export * from './access.ts';
+export {
+  sessions,
+  sessionRules,
+  resourceEntries,
+  approvals,
+  chatMessageRefs,
+  claims,
+  auditEvents,
+  SESSION_STATES,
+  RULE_STATES,
+  ENDED_REASONS,
+} from './sessions.ts';
+export type {
+  SessionState,
+  RuleState,
+  EndedReason,
+  SessionOrigin,
+  ApprovalStatus,
+  ActorType,
+  AuditResult,
+} from './sessions.ts';

@@ -1,0 +1,183 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { resources } from './access.ts';
+import { organizations, users } from './organizations.ts';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const ts = (name: string) => timestamp(name, { withTimezone: true });
+
+export const SESSION_STATES = [
+  'AWAITING_APPROVAL',
+  'PENDING',
+  'ACTIVE',
+  'PARTIAL',
+  'FAILED',
+  'EXPIRING',
+  'EXPIRED',
+  'CANCELLED',
+  'DENIED',
+] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+export const ENDED_REASONS = ['MANUAL', 'ADMIN', 'EXPIRED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT'] as const;
+export type EndedReason = (typeof ENDED_REASONS)[number];
+
+export type SessionOrigin = 'api' | 'slack' | 'teams' | 'web';
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    state: text('state').$type<SessionState>().notNull(),
+    ipv4: text('ipv4'),
+    ipv6: text('ipv6'),
+    durationMinutes: integer('duration_minutes').notNull(),
+    /** The longest total length this session may reach, fixed at start (plan, org and roles). */
+    maxTotalMinutes: integer('max_total_minutes').notNull(),
+    origin: text('origin').$type<SessionOrigin>().notNull(),
+    createdAt: createdAt(),
+    startedAt: ts('started_at'),
+    expiresAt: ts('expires_at'),
+    endedAt: ts('ended_at'),
+    endedReason: text('ended_reason').$type<EndedReason>(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('sessions_user_state').on(t.userId, t.state),
+    index('sessions_org_created').on(t.orgId, t.createdAt),
+    index('sessions_live_expiry')
+      .on(t.expiresAt)
+      .where(sql`${t.state} in ('PENDING', 'ACTIVE', 'PARTIAL')`),
+  ],
+);
+
+export const RULE_STATES = ['PENDING', 'APPLIED', 'FAILED', 'REMOVING', 'REMOVED'] as const;
+export type RuleState = (typeof RULE_STATES)[number];
+
+/** One row per session × resource × IP version. */
+export const sessionRules = pgTable(
+  'session_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    resourceId: uuid('resource_id')
+      .notNull()
+      .references(() => resources.id, { onDelete: 'restrict' }),
+    ipVersion: smallint('ip_version').$type<4 | 6>().notNull(),
+    cidr: text('cidr').notNull(),
+    state: text('state').$type<RuleState>().notNull(),
+    error: text('error'),
+    appliedAt: ts('applied_at'),
+    removedAt: ts('removed_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('session_rules_session_resource_version').on(t.sessionId, t.resourceId, t.ipVersion),
+    index('session_rules_resource_open')
+      .on(t.resourceId, t.cidr)
+      .where(sql`${t.state} in ('PENDING', 'APPLIED', 'REMOVING')`),
+  ],
+);
+
+/** What is actually in the cloud for a resource: one row per CIDR we manage there. */
+export const resourceEntries = pgTable(
+  'resource_entries',
+  {
+    resourceId: uuid('resource_id')
+      .notNull()
+      .references(() => resources.id, { onDelete: 'cascade' }),
+    cidr: text('cidr').notNull(),
+    providerRuleId: text('provider_rule_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceId, t.cidr] })],
+);
+
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'DENIED' | 'TIMED_OUT' | 'WITHDRAWN';
+
+/** The approval request of a session and, once made, its decision. */
+export const approvals = pgTable('approvals', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  sessionId: uuid('session_id')
+    .notNull()
+    .unique()
+    .references(() => sessions.id, { onDelete: 'cascade' }),
+  roleIds: uuid('role_ids').array().notNull(),
+  status: text('status').$type<ApprovalStatus>().notNull(),
+  deciderUserId: uuid('decider_user_id').references(() => users.id, { onDelete: 'set null' }),
+  reason: text('reason'),
+  requestedAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+  decidedAt: ts('decided_at'),
+});
+
+/** Where a chat message about a session or an approval lives, so the worker can update it in place. */
+export const chatMessageRefs = pgTable(
+  'chat_message_refs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
+    approvalId: uuid('approval_id').references(() => approvals.id, { onDelete: 'cascade' }),
+    platform: text('platform').$type<'slack' | 'teams'>().notNull(),
+    kind: text('kind').$type<'session_card' | 'approval_card'>().notNull(),
+    channel: text('channel').notNull(),
+    messageId: text('message_id'),
+    conversationRef: jsonb('conversation_ref').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('chat_message_refs_session').on(t.sessionId)],
+);
+
+/** A single-use link that captures the user's address in a browser (DESIGN.md §4). */
+export const claims = pgTable('claims', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tokenHash: text('token_hash').notNull().unique(),
+  orgId: uuid('org_id')
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' }),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  durationMinutes: integer('duration_minutes').notNull(),
+  origin: text('origin').$type<SessionOrigin>().notNull(),
+  originContext: jsonb('origin_context').$type<Record<string, unknown>>().notNull().default({}),
+  /** Hash of the token the confirmation page gives the browser to add its other address family. */
+  familyTokenHash: text('family_token_hash'),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+  sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'set null' }),
+});
+
+export type ActorType = 'user' | 'api_key' | 'system' | 'chat';
+export type AuditResult = 'SUCCESS' | 'DENIED' | 'FAILURE';
+
+/** Append-only: a trigger refuses UPDATE and DELETE (see migrations). */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orgId: uuid('org_id'),
+    at: ts('at').notNull().defaultNow(),
+    actorType: text('actor_type').$type<ActorType>().notNull(),
+    actorId: text('actor_id'),
+    actorLabel: text('actor_label'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    result: text('result').$type<AuditResult>().notNull(),
+    ip: text('ip'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_events_org_at').on(t.orgId, t.at), index('audit_events_target').on(t.targetType, t.targetId)],
+);
+
+

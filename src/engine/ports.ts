@@ -1,0 +1,127 @@
+/**
+ * The engine's ports: the only shapes adapters implement or call. Nothing here knows an SDK.
+ */
+import type { PortRange } from '../db/schema/index.ts';
+import type { DbOrTx } from '../db/client.ts';
+
+export type { PortRange };
+
+/** How a provider reaches its cloud account; the secret itself is resolved by a SecretResolver. */
+export interface CredentialRef {
+  name: string;
+  provider: string;
+  /** `env:NAME`, `file:PATH`, or `default` (the platform's default credential chain). */
+  secretRef: string;
+  options: Record<string, unknown>;
+}
+
+/** One firewall target, as a provider sees it. `config` is validated by the provider's own schema. */
+export interface ResourceTarget {
+  id: string;
+  orgId: string;
+  name: string;
+  kind: string;
+  identifier: string;
+  region: string | null;
+  ports: PortRange[];
+  config: Record<string, unknown>;
+  credential: CredentialRef | null;
+}
+
+/** A CIDR we manage at the provider, with the provider's id for it when it has one. */
+export interface ProviderEntry {
+  cidr: string;
+  ruleId?: string | undefined;
+}
+
+/** A failure the provider mapped from its SDK: `retryable` decides between backoff and failing the rule. */
+export class ProviderError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, opts: { retryable: boolean; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.name = 'ProviderError';
+    this.code = code;
+    this.retryable = opts.retryable;
+  }
+}
+
+export type CidrOutcome = { ok: true; ruleId?: string | undefined } | { ok: false; error: ProviderError };
+
+export interface ChangeSet {
+  add: string[];
+  remove: string[];
+}
+
+export interface ApplyResult {
+  /** One outcome for every CIDR of `change.add`. */
+  added: Map<string, CidrOutcome>;
+  /** One outcome for every CIDR of `change.remove`. Removing an absent CIDR is `ok`. */
+  removed: Map<string, CidrOutcome>;
+}
+
+export interface VerifyResult {
+  reachable: boolean;
+  permitted: boolean;
+  /** CIDRs that can still be added before a quota is hit, per IP version; null when unlimited. */
+  capacityLeft: { v4: number | null; v6: number | null };
+  message?: string | undefined;
+}
+
+/**
+ * A firewall kind (AWS security group, Azure NSG, script …). Implementations live in
+ * `cloud/<kind>/`, map every SDK error once into ProviderError and keep SDK types inside.
+ */
+export interface FirewallProvider {
+  readonly kind: string;
+  /** Whether the target exists, our credentials may change it, and how much room is left. Never throws for
+   *  an unreachable or forbidden target: that is the answer. */
+  verify(resource: ResourceTarget): Promise<VerifyResult>;
+  /** The entries *we* manage there (marked as ours), or `undefined` when this kind cannot list
+   *  (then reconciliation trusts the database). Throws ProviderError. */
+  list(resource: ResourceTarget): Promise<ProviderEntry[] | undefined>;
+  /** Adds and removes CIDRs in as few calls as the API allows. Idempotent: adding a present CIDR or removing
+   *  an absent one is `ok`. Per-CIDR failures are outcomes; a failure of the whole call may be thrown as a
+   *  ProviderError and then applies to every CIDR. */
+  apply(resource: ResourceTarget, change: ChangeSet): Promise<ApplyResult>;
+}
+
+/** Kind → provider, created on first use (SDKs are large and slow to import). */
+export interface ProviderRegistry {
+  get(kind: string): Promise<FirewallProvider>;
+  kinds(): readonly string[];
+}
+
+/** Reads a secret named by a reference (`env:NAME`, `file:PATH`); implemented in main/. */
+export interface SecretResolver {
+  resolve(ref: string): Promise<string | undefined>;
+}
+
+/**
+ * Background work, added inside the caller's transaction so a state change and the job that
+ * follows it commit together. Implemented with graphile-worker in jobs/.
+ */
+export interface JobQueue {
+  /** Converge one resource on its desired set; deduplicated per resource, one at a time per resource. */
+  syncResource(tx: DbOrTx, resourceId: string, opts?: { runAt?: Date; attempt?: number }): Promise<void>;
+  /** Compare one resource with what the cloud really holds and repair drift both ways. */
+  reconcileResource(tx: DbOrTx, resourceId: string): Promise<void>;
+  /** (Re)schedules the end of a session; replaces any earlier schedule for it. */
+  expireSession(tx: DbOrTx, sessionId: string, runAt: Date): Promise<void>;
+  /** (Re)schedules the timeout of a pending approval. */
+  approvalTimeout(tx: DbOrTx, sessionId: string, runAt: Date): Promise<void>;
+  /** Tells chat about a change of a session (card update, threaded replies); deduplicated per session. */
+  notifySession(tx: DbOrTx, sessionId: string, event: SessionEvent): Promise<void>;
+}
+
+export type SessionEvent =
+  | 'requested'
+  | 'approval_requested'
+  | 'approved'
+  | 'denied'
+  | 'started'
+  | 'state_changed'
+  | 'extended'
+  | 'expiry_warning'
+  | 'ended';
