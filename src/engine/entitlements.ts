@@ -1,0 +1,49 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.ts';
+import { resources, roleMembers, roleResources, roles, userResources } from '../db/schema/index.ts';
+
+export interface Entitlements {
+  /** Active resources reachable through the user's roles or directly, each once. */
+  resourceIds: string[];
+  /** Every role cap the user is subject to (null = the role sets none). */
+  roleCapsHours: (number | null)[];
+  /** Roles that contribute resources and require approval. */
+  approvalRoles: { id: string; timeoutMinutes: number }[];
+}
+
+/** What a start would open for this user, and under which limits. */
+export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Entitlements> {
+  const memberRoles = await tx
+    .select({
+      id: roles.id,
+      cap: roles.maxSessionDurationHours,
+      requiresApproval: roles.requiresApproval,
+      timeout: roles.approvalTimeoutMinutes,
+    })
+    .from(roleMembers)
+    .innerJoin(roles, eq(roles.id, roleMembers.roleId))
+    .where(eq(roleMembers.userId, userId));
+
+  const roleIds = memberRoles.map((r) => r.id);
+  const viaRoles = roleIds.length
+    ? await tx
+        .select({ roleId: roleResources.roleId, resourceId: roleResources.resourceId })
+        .from(roleResources)
+        .innerJoin(resources, eq(resources.id, roleResources.resourceId))
+        .where(and(inArray(roleResources.roleId, roleIds), eq(resources.isActive, true)))
+    : [];
+  const direct = await tx
+    .select({ resourceId: userResources.resourceId })
+    .from(userResources)
+    .innerJoin(resources, eq(resources.id, userResources.resourceId))
+    .where(and(eq(userResources.userId, userId), eq(resources.isActive, true)));
+
+  const contributing = new Set(viaRoles.map((r) => r.roleId));
+  return {
+    resourceIds: [...new Set([...viaRoles.map((r) => r.resourceId), ...direct.map((r) => r.resourceId)])].sort(),
+    roleCapsHours: memberRoles.map((r) => r.cap),
+    approvalRoles: memberRoles
+      .filter((r) => r.requiresApproval && contributing.has(r.id))
+      .map((r) => ({ id: r.id, timeoutMinutes: r.timeout })),
+  };
+}

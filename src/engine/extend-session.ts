@@ -1,0 +1,73 @@
+import { eq } from 'drizzle-orm';
+import { sessions } from '../db/schema/index.ts';
+import { AppError } from '../shared/errors.ts';
+import { formatMinutes } from '../shared/duration.ts';
+import { MINUTE_MS } from '../shared/clock.ts';
+import { recordAudit, type Actor } from './audit.ts';
+import type { EngineDeps } from './deps.ts';
+import { lockSession } from './end-session.ts';
+import { canExtend } from './state-machine.ts';
+import { runUseCase } from './use-case.ts';
+import { loadActiveUser } from './users.ts';
+
+export interface ExtendSessionInput {
+  sessionId: string;
+  additionalMinutes: number;
+  actor: Actor & { userId: string; orgId: string };
+}
+
+export interface ExtendResult {
+  expiresAt: Date;
+  /** True when the extension was cut short by the session's cap. */
+  trimmed: boolean;
+  addedMinutes: number;
+}
+
+/**
+ * Extends an ACTIVE or PARTIAL session (owner or admin): adds to the current expiry, trims at
+ * the session's cap (fixed at start: plan, org and role limits on the *total* length) and
+ * refuses when already at the cap. Replaces the session's expiry job.
+ * Errors: SESSION_NOT_FOUND, INVALID_STATE, EXTENSION_AT_CAP, VALIDATION_FAILED.
+ */
+export async function extendSession(deps: EngineDeps, input: ExtendSessionInput): Promise<ExtendResult> {
+  const { actor } = input;
+  return runUseCase(deps, actor, { action: 'SESSION_EXTEND', targetType: 'session', targetId: input.sessionId }, async (tx) => {
+    if (!Number.isInteger(input.additionalMinutes) || input.additionalMinutes < 1) {
+      throw new AppError('VALIDATION_FAILED', 'An extension must be at least one minute.');
+    }
+    const me = await loadActiveUser(tx, actor.orgId, actor.userId);
+    const session = await lockSession(tx, input.sessionId);
+    if (!session || session.orgId !== me.orgId || (session.userId !== me.id && !me.isAdmin)) {
+      throw new AppError('SESSION_NOT_FOUND', 'No such session.');
+    }
+    if (!canExtend(session.state) || !session.expiresAt || !session.startedAt) {
+      throw new AppError('INVALID_STATE', `Only active sessions can be extended; this one is ${session.state}.`, {
+        details: { state: session.state },
+      });
+    }
+    const cap = new Date(session.startedAt.getTime() + session.maxTotalMinutes * MINUTE_MS);
+    if (session.expiresAt.getTime() >= cap.getTime()) {
+      throw new AppError(
+        'EXTENSION_AT_CAP',
+        `This session already runs for the longest time allowed (${formatMinutes(session.maxTotalMinutes)} in total).`,
+      );
+    }
+    const wanted = session.expiresAt.getTime() + input.additionalMinutes * MINUTE_MS;
+    const expiresAt = new Date(Math.min(wanted, cap.getTime()));
+    const addedMinutes = Math.round((expiresAt.getTime() - session.expiresAt.getTime()) / MINUTE_MS);
+    const trimmed = wanted > cap.getTime();
+    await tx
+      .update(sessions)
+      .set({ expiresAt, updatedAt: deps.clock.now() })
+      .where(eq(sessions.id, session.id));
+    await deps.jobs.expireSession(tx, session.id, expiresAt);
+    await deps.jobs.notifySession(tx, session.id, 'extended');
+    await recordAudit(tx, actor, {
+      action: 'SESSION_EXTEND',
+      targetType: 'session',
+      targetId: session.id,
+      details: { requestedMinutes: input.additionalMinutes, addedMinutes, trimmed, expiresAt: expiresAt.toISOString() },
+    });
+    return { expiresAt, trimmed, addedMinutes };
+  });
+}

@@ -1,0 +1,26 @@
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.ts';
+import { credentials, resources } from '../db/schema/index.ts';
+import type { ResourceTarget } from './ports.ts';
+
+/** A resource as a provider needs it: its row plus the credential *reference* (never a secret). */
+export async function loadResourceTarget(tx: DbOrTx, resourceId: string): Promise<ResourceTarget | undefined> {
+  const [row] = await tx
+    .select({ resource: resources, credential: credentials })
+    .from(resources)
+    .leftJoin(credentials, eq(credentials.id, resources.credentialId))
+    .where(eq(resources.id, resourceId));
+  if (!row) return undefined;
+  const { resource: r, credential: c } = row;
+  return {
+    id: r.id,
+    orgId: r.orgId,
+    name: r.name,
+    kind: r.kind,
+    identifier: r.identifier,
+    region: r.region,
+    ports: r.ports,
+    config: r.config,
+    credential: c ? { name: c.name, provider: c.provider, secretRef: c.secretRef, options: c.options } : null,
+  };
+}

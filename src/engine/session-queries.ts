@@ -1,0 +1,34 @@
+import { AppError } from '../shared/errors.ts';
+import type { Actor } from './audit.ts';
+import type { EngineDeps } from './deps.ts';
+import { loadSessionViews, type SessionView } from './session-view.ts';
+import { LIVE_STATES } from './state-machine.ts';
+import { loadActiveUser } from './users.ts';
+import type { SessionState } from '../db/schema/index.ts';
+
+type UserActor = Actor & { userId: string; orgId: string };
+
+/** One session, for its owner or an org admin. Errors: SESSION_NOT_FOUND (also for someone else's). */
+export async function getSession(deps: Pick<EngineDeps, 'db'>, actor: UserActor, sessionId: string): Promise<SessionView> {
+  const me = await loadActiveUser(deps.db, actor.orgId, actor.userId);
+  const [view] = /^[0-9a-f-]{36}$/i.test(sessionId) ? await loadSessionViews(deps.db, { orgId: me.orgId, ids: [sessionId] }) : [];
+  if (!view || (view.userId !== me.id && !me.isAdmin)) throw new AppError('SESSION_NOT_FOUND', 'No such session.');
+  return view;
+}
+
+/** The actor's own sessions, newest first; `live` keeps only those still running or waiting. */
+export async function listMySessions(deps: Pick<EngineDeps, 'db'>, actor: UserActor, opts: { live?: boolean; limit?: number } = {}): Promise<SessionView[]> {
+  const me = await loadActiveUser(deps.db, actor.orgId, actor.userId);
+  return loadSessionViews(deps.db, { orgId: me.orgId, userId: me.id, states: opts.live ? [...LIVE_STATES, 'EXPIRING'] : undefined, limit: opts.limit });
+}
+
+/** Every session of the org (admins only); live ones by default. Errors: FORBIDDEN. */
+export async function listOrgSessions(
+  deps: Pick<EngineDeps, 'db'>,
+  actor: UserActor,
+  opts: { states?: SessionState[]; limit?: number } = {},
+): Promise<SessionView[]> {
+  const me = await loadActiveUser(deps.db, actor.orgId, actor.userId);
+  if (!me.isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can list every session.');
+  return loadSessionViews(deps.db, { orgId: me.orgId, states: opts.states ?? [...LIVE_STATES, 'EXPIRING'], limit: opts.limit ?? 500 });
+}

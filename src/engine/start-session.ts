@@ -1,0 +1,158 @@
+import { and, count, eq, inArray } from 'drizzle-orm';
+import type { Tx } from '../db/client.ts';
+import { approvals, sessionRules, sessions, type SessionOrigin } from '../db/schema/index.ts';
+import { AppError } from '../shared/errors.ts';
+import { formatMinutes } from '../shared/duration.ts';
+import { hostCidr, ipVersion } from '../shared/ip.ts';
+import { MINUTE_MS } from '../shared/clock.ts';
+import { recordAudit, type Actor } from './audit.ts';
+import type { EngineDeps } from './deps.ts';
+import { loadEntitlements } from './entitlements.ts';
+import { effectiveMaxMinutes, offeredDurations, planLimits, type PlanName } from './plans.ts';
+import { LIVE_STATES } from './state-machine.ts';
+import { runUseCase } from './use-case.ts';
+import { loadActiveUser, loadOrg } from './users.ts';
+
+export interface StartSessionInput {
+  orgId: string;
+  userId: string;
+  /** Omitted: the org's default duration, else the shortest offered. */
+  durationMinutes?: number | undefined;
+  ipv4?: string | undefined;
+  ipv6?: string | undefined;
+  origin: SessionOrigin;
+  actor: Actor;
+}
+
+/**
+ * Starts a session: checks the duration against what the plan offers and the user's cap,
+ * the concurrency limit (under a lock on the user, so simultaneous starts are counted one by
+ * one), then writes the session, its rules and the jobs that follow in one transaction.
+ * A role requiring approval puts it in AWAITING_APPROVAL; otherwise it is PENDING and the clock
+ * runs. Returns the new session's id.
+ * Errors: USER_NOT_FOUND, USER_DISABLED, DURATION_NOT_ALLOWED, CONCURRENCY_LIMIT, NO_RESOURCES, NO_IP_ADDRESS.
+ */
+export async function startSession(deps: EngineDeps, input: StartSessionInput): Promise<string> {
+  return runUseCase(deps, input.actor, { action: 'SESSION_START', targetType: 'user', targetId: input.userId }, (tx) =>
+    start(tx, deps, input),
+  );
+}
+
+async function start(tx: Tx, deps: EngineDeps, input: StartSessionInput): Promise<string> {
+  await loadActiveUser(tx, input.orgId, input.userId, { lock: true });
+  const org = await loadOrg(tx, input.orgId);
+  const entitlements = await loadEntitlements(tx, input.userId);
+  const limits = planLimits(org.plan as PlanName, org.settings);
+  const maxMinutes = effectiveMaxMinutes(org.plan as PlanName, org.settings, entitlements.roleCapsHours);
+  const offered = offeredDurations(limits, maxMinutes);
+  const duration = input.durationMinutes ?? defaultDuration(offered, org.settings.defaultDurationHours);
+  if (duration === undefined || !offered.includes(duration)) {
+    throw new AppError(
+      'DURATION_NOT_ALLOWED',
+      offered.length
+        ? `You can start a session for ${offered.map(formatMinutes).join(', ')}.`
+        : 'No session duration is available to you; ask an admin.',
+      { details: { requestedMinutes: input.durationMinutes, offeredMinutes: offered } },
+    );
+  }
+  const addresses = collectAddresses(input);
+  if (entitlements.resourceIds.length === 0) {
+    throw new AppError('NO_RESOURCES', 'None of your roles gives you access to a resource yet. Ask an admin.');
+  }
+  if (limits.maxConcurrentSessions !== null) {
+    const [live] = await tx
+      .select({ n: count() })
+      .from(sessions)
+      .where(and(eq(sessions.userId, input.userId), inArray(sessions.state, [...LIVE_STATES])));
+    if ((live?.n ?? 0) >= limits.maxConcurrentSessions) {
+      throw new AppError(
+        'CONCURRENCY_LIMIT',
+        `You already have ${live?.n} live session(s), the most your plan allows. Stop one first.`,
+        { details: { limit: limits.maxConcurrentSessions } },
+      );
+    }
+  }
+
+  const now = deps.clock.now();
+  const needsApproval = entitlements.approvalRoles.length > 0;
+  const [session] = await tx
+    .insert(sessions)
+    .values({
+      orgId: input.orgId,
+      userId: input.userId,
+      state: needsApproval ? 'AWAITING_APPROVAL' : 'PENDING',
+      ipv4: addresses.ipv4 ?? null,
+      ipv6: addresses.ipv6 ?? null,
+      durationMinutes: duration,
+      maxTotalMinutes: maxMinutes,
+      origin: input.origin,
+      createdAt: now,
+      startedAt: needsApproval ? null : now,
+      expiresAt: needsApproval ? null : new Date(now.getTime() + duration * MINUTE_MS),
+      updatedAt: now,
+    })
+    .returning();
+  if (!session) throw new Error('insert returned no session');
+
+  await tx.insert(sessionRules).values(
+    entitlements.resourceIds.flatMap((resourceId) =>
+      addresses.cidrs.map(({ version, cidr }) => ({
+        sessionId: session.id,
+        resourceId,
+        ipVersion: version,
+        cidr,
+        state: 'PENDING' as const,
+        updatedAt: now,
+      })),
+    ),
+  );
+
+  if (needsApproval) {
+    const timeout = Math.min(...entitlements.approvalRoles.map((r) => r.timeoutMinutes));
+    const expiresAt = new Date(now.getTime() + timeout * MINUTE_MS);
+    await tx.insert(approvals).values({
+      sessionId: session.id,
+      roleIds: entitlements.approvalRoles.map((r) => r.id),
+      status: 'PENDING',
+      requestedAt: now,
+      expiresAt,
+    });
+    await deps.jobs.approvalTimeout(tx, session.id, expiresAt);
+    await deps.jobs.notifySession(tx, session.id, 'approval_requested');
+  } else {
+    await deps.jobs.expireSession(tx, session.id, session.expiresAt!);
+    for (const resourceId of entitlements.resourceIds) await deps.jobs.syncResource(tx, resourceId);
+    await deps.jobs.notifySession(tx, session.id, 'started');
+  }
+  await recordAudit(tx, input.actor, {
+    action: needsApproval ? 'SESSION_REQUEST' : 'SESSION_START',
+    targetType: 'session',
+    targetId: session.id,
+    details: {
+      durationMinutes: duration,
+      resourceCount: entitlements.resourceIds.length,
+      ipv4: addresses.ipv4,
+      ipv6: addresses.ipv6,
+      origin: input.origin,
+    },
+  });
+  return session.id;
+}
+
+function defaultDuration(offered: number[], defaultHours: number | undefined): number | undefined {
+  const preferred = defaultHours !== undefined ? Math.round(defaultHours * 60) : undefined;
+  return preferred !== undefined && offered.includes(preferred) ? preferred : offered[0];
+}
+
+function collectAddresses(input: StartSessionInput) {
+  const ipv4 = input.ipv4 && ipVersion(input.ipv4) === 4 ? input.ipv4 : undefined;
+  const ipv6 = input.ipv6 && ipVersion(input.ipv6) === 6 ? input.ipv6 : undefined;
+  if ((input.ipv4 && !ipv4) || (input.ipv6 && !ipv6)) {
+    throw new AppError('NO_IP_ADDRESS', 'The address EntryGuard saw for you is not a valid IP address.');
+  }
+  if (!ipv4 && !ipv6) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
+  const cidrs: { version: 4 | 6; cidr: string }[] = [];
+  if (ipv4) cidrs.push({ version: 4, cidr: hostCidr(ipv4) });
+  if (ipv6) cidrs.push({ version: 6, cidr: hostCidr(ipv6) });
+  return { ipv4, ipv6, cidrs };
+}

@@ -1,0 +1,73 @@
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { approvals, resources, sessionRules, sessions } from '../db/schema/index.ts';
+import type { EngineDeps } from './deps.ts';
+import { HOLDING_STATES } from './state-machine.ts';
+
+export interface SweepReport {
+  expired: number;
+  approvalsTimedOut: number;
+  resourcesResynced: number;
+}
+
+/** How long a rule may sit PENDING or REMOVING before the sweep assumes its sync was lost. */
+const STUCK_AFTER_MS = 60_000;
+
+/**
+ * The safety net that runs every minute: queues the end of every overdue session and approval
+ * (after downtime their own jobs may be late or lost) and a sync for every resource whose rules
+ * have been waiting too long. Only queues jobs; the jobs themselves are idempotent.
+ */
+export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const overdue = await tx
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(inArray(sessions.state, [...HOLDING_STATES]), lte(sessions.expiresAt, now)));
+    for (const s of overdue) await deps.jobs.expireSession(tx, s.id, now);
+
+    const lateApprovals = await tx
+      .select({ sessionId: approvals.sessionId })
+      .from(approvals)
+      .where(and(eq(approvals.status, 'PENDING'), lte(approvals.expiresAt, now)));
+    for (const a of lateApprovals) await deps.jobs.approvalTimeout(tx, a.sessionId, now);
+
+    const stuckBefore = new Date(now.getTime() - STUCK_AFTER_MS);
+    const stuck = await tx
+      .selectDistinct({ resourceId: sessionRules.resourceId })
+      .from(sessionRules)
+      .innerJoin(sessions, eq(sessions.id, sessionRules.sessionId))
+      .where(
+        and(
+          lte(sessionRules.updatedAt, stuckBefore),
+          sql`((${sessionRules.state} = 'PENDING' and ${sessions.state} in ('PENDING','ACTIVE','PARTIAL'))
+                or ${sessionRules.state} = 'REMOVING')`,
+        ),
+      );
+    for (const r of stuck) await deps.jobs.syncResource(tx, r.resourceId);
+    return { expired: overdue.length, approvalsTimedOut: lateApprovals.length, resourcesResynced: stuck.length };
+  });
+}
+
+/**
+ * Queues a reconcile for every active resource (drift repair both ways). Rules that failed
+ * for good are given another chance here, so a PARTIAL session becomes ACTIVE once the cause
+ * (a full quota, a missing permission) is fixed.
+ */
+export async function reconcileAll(deps: EngineDeps): Promise<number> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    await tx
+      .update(sessionRules)
+      .set({ state: 'PENDING', updatedAt: now })
+      .where(
+        and(
+          eq(sessionRules.state, 'FAILED'),
+          sql`exists (select 1 from ${sessions} s where s.id = ${sessionRules.sessionId} and s.state in ('ACTIVE','PARTIAL'))`,
+        ),
+      );
+    const active = await tx.select({ id: resources.id }).from(resources).where(eq(resources.isActive, true));
+    for (const r of active) await deps.jobs.reconcileResource(tx, r.id);
+    return active.length;
+  });
+}

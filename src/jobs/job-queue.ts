@@ -1,0 +1,78 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.ts';
+import type { JobQueue } from '../engine/ports.ts';
+
+/** Job names, defined once; tasks are registered under the same names (task-list.ts). */
+export const JOB = {
+  syncResource: 'sync_resource',
+  reconcileResource: 'reconcile_resource',
+  expireSession: 'expire_session',
+  approvalTimeout: 'approval_timeout',
+  notifySession: 'notify_session',
+  sweep: 'sweep_overdue',
+  reconcileAll: 'reconcile_all',
+} as const;
+
+/** One queue per resource: graphile-worker runs a queue's jobs one at a time, so one change at a time per firewall. */
+export const resourceQueue = (resourceId: string) => `resource:${resourceId}`;
+
+interface AddJob {
+  name: string;
+  payload: Record<string, unknown>;
+  key?: string;
+  queue?: string;
+  runAt?: Date | undefined;
+  mode?: 'replace' | 'preserve_run_at';
+  maxAttempts?: number;
+}
+
+/**
+ * JobQueue on graphile-worker: every job is added with `graphile_worker.add_job` on the caller's
+ * transaction, so it exists exactly when the change that needs it commits.
+ */
+export function createJobQueue(opts: { notifications: boolean }): JobQueue {
+  return {
+    async syncResource(tx, resourceId, o = {}) {
+      await addJob(tx, {
+        name: JOB.syncResource,
+        payload: { resourceId, attempt: o.attempt ?? 0 },
+        key: `${JOB.syncResource}:${resourceId}`,
+        queue: resourceQueue(resourceId),
+        runAt: o.runAt,
+        // A retry must not push back a sync that new sessions already asked for sooner.
+        mode: o.runAt ? 'preserve_run_at' : 'replace',
+      });
+    },
+    async reconcileResource(tx, resourceId) {
+      await addJob(tx, {
+        name: JOB.reconcileResource,
+        payload: { resourceId },
+        key: `${JOB.reconcileResource}:${resourceId}`,
+        queue: resourceQueue(resourceId),
+      });
+    },
+    async expireSession(tx, sessionId, runAt) {
+      await addJob(tx, { name: JOB.expireSession, payload: { sessionId }, key: `${JOB.expireSession}:${sessionId}`, runAt });
+    },
+    async approvalTimeout(tx, sessionId, runAt) {
+      await addJob(tx, { name: JOB.approvalTimeout, payload: { sessionId }, key: `${JOB.approvalTimeout}:${sessionId}`, runAt });
+    },
+    async notifySession(tx, sessionId, event) {
+      // Without a chat platform configured there is nobody to tell; don't queue work for no one.
+      if (!opts.notifications) return;
+      await addJob(tx, { name: JOB.notifySession, payload: { sessionId, event } });
+    },
+  };
+}
+
+async function addJob(tx: DbOrTx, job: AddJob): Promise<void> {
+  await tx.execute(sql`select graphile_worker.add_job(
+    ${job.name},
+    ${JSON.stringify(job.payload)}::json,
+    queue_name => ${job.queue ?? null},
+    run_at => ${job.runAt ? job.runAt.toISOString() : null}::timestamptz,
+    max_attempts => ${job.maxAttempts ?? 25},
+    job_key => ${job.key ?? null},
+    job_key_mode => ${job.mode ?? 'replace'}
+  )`);
+}

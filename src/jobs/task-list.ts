@@ -1,0 +1,29 @@
+import type { TaskList } from 'graphile-worker';
+import type { SyncDeps } from '../engine/deps.ts';
+import { JOB } from './job-queue.ts';
+import { createReconcileAllTask, createSweepTask } from './tasks/cron-tasks.ts';
+import { createReconcileResourceTask, createSyncResourceTask, type SyncObserver } from './tasks/resource-tasks.ts';
+import { createApprovalTimeoutTask, createExpireSessionTask } from './tasks/session-tasks.ts';
+import type { Task } from 'graphile-worker';
+
+export interface TaskListOptions {
+  observeSync?: SyncObserver;
+  /** Chat notifications; absent until a chat platform is configured. */
+  notifySession?: Task;
+}
+
+export function createTaskList(deps: SyncDeps, opts: TaskListOptions = {}): TaskList {
+  const tasks: TaskList = {
+    [JOB.syncResource]: createSyncResourceTask(deps, opts.observeSync),
+    [JOB.reconcileResource]: createReconcileResourceTask(deps, opts.observeSync),
+    [JOB.expireSession]: createExpireSessionTask(deps),
+    [JOB.approvalTimeout]: createApprovalTimeoutTask(deps),
+    [JOB.sweep]: createSweepTask(deps),
+    [JOB.reconcileAll]: createReconcileAllTask(deps),
+  };
+  if (opts.notifySession) tasks[JOB.notifySession] = opts.notifySession;
+  return tasks;
+}
+
+/** Every minute the sweep; every five minutes a reconcile of every resource. */
+export const CRONTAB = [`* * * * * ${JOB.sweep}`, `*/5 * * * * ${JOB.reconcileAll}`].join('\n');
