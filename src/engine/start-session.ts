@@ -1,5 +1,5 @@
 import { and, count, eq, inArray } from 'drizzle-orm';
-import type { Tx } from '../db/client.ts';
+import type { DbOrTx, Tx } from '../db/client.ts';
 import { approvals, sessionRules, sessions, type SessionOrigin } from '../db/schema/index.ts';
 import { AppError } from '../shared/errors.ts';
 import { formatMinutes } from '../shared/duration.ts';
@@ -34,27 +34,15 @@ export interface StartSessionInput {
  */
 export async function startSession(deps: EngineDeps, input: StartSessionInput): Promise<string> {
   return runUseCase(deps, input.actor, { action: 'SESSION_START', targetType: 'user', targetId: input.userId }, (tx) =>
-    start(tx, deps, input),
+    startSessionInTx(tx, deps, input),
   );
 }
 
-async function start(tx: Tx, deps: EngineDeps, input: StartSessionInput): Promise<string> {
+/** The same start inside a caller's transaction (the claim page confirms and starts atomically). */
+export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSessionInput): Promise<string> {
   await loadActiveUser(tx, input.orgId, input.userId, { lock: true });
-  const org = await loadOrg(tx, input.orgId);
-  const entitlements = await loadEntitlements(tx, input.userId);
-  const limits = planLimits(org.plan as PlanName, org.settings);
-  const maxMinutes = effectiveMaxMinutes(org.plan as PlanName, org.settings, entitlements.roleCapsHours);
-  const offered = offeredDurations(limits, maxMinutes);
-  const duration = input.durationMinutes ?? defaultDuration(offered, org.settings.defaultDurationHours);
-  if (duration === undefined || !offered.includes(duration)) {
-    throw new AppError(
-      'DURATION_NOT_ALLOWED',
-      offered.length
-        ? `You can start a session for ${offered.map(formatMinutes).join(', ')}.`
-        : 'No session duration is available to you; ask an admin.',
-      { details: { requestedMinutes: input.durationMinutes, offeredMinutes: offered } },
-    );
-  }
+  const { org, entitlements, limits, maxMinutes, offered } = await loadStartPolicy(tx, input.orgId, input.userId);
+  const duration = checkDuration(offered, input.durationMinutes, org.settings.defaultDurationHours);
   const addresses = collectAddresses(input);
   if (entitlements.resourceIds.length === 0) {
     throw new AppError('NO_RESOURCES', 'None of your roles gives you access to a resource yet. Ask an admin.');
@@ -137,6 +125,30 @@ async function start(tx: Tx, deps: EngineDeps, input: StartSessionInput): Promis
     },
   });
   return session.id;
+}
+
+/** What this user may start right now: durations offered, cap, limits, resources. */
+export async function loadStartPolicy(tx: DbOrTx, orgId: string, userId: string) {
+  const org = await loadOrg(tx, orgId);
+  const entitlements = await loadEntitlements(tx, userId);
+  const limits = planLimits(org.plan as PlanName, org.settings);
+  const maxMinutes = effectiveMaxMinutes(org.plan as PlanName, org.settings, entitlements.roleCapsHours);
+  return { org, entitlements, limits, maxMinutes, offered: offeredDurations(limits, maxMinutes) };
+}
+
+/** The duration to use, or DURATION_NOT_ALLOWED listing what may be picked. */
+export function checkDuration(offered: number[], requested: number | undefined, defaultHours: number | undefined): number {
+  const duration = requested ?? defaultDuration(offered, defaultHours);
+  if (duration === undefined || !offered.includes(duration)) {
+    throw new AppError(
+      'DURATION_NOT_ALLOWED',
+      offered.length
+        ? `You can start a session for ${offered.map(formatMinutes).join(', ')}.`
+        : 'No session duration is available to you; ask an admin.',
+      { details: { requestedMinutes: requested, offeredMinutes: offered } },
+    );
+  }
+  return duration;
 }
 
 function defaultDuration(offered: number[], defaultHours: number | undefined): number | undefined {
