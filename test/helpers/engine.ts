@@ -27,7 +27,9 @@ export interface TestEngine {
  */
 export async function createTestEngine(opts: { providers?: ProviderRegistry; start?: Date } = {}): Promise<TestEngine> {
   const database = await createTestDatabase();
-  const clock = createManualClock(opts.start ?? new Date());
+  // The test clock runs a day ahead of the database's: a job scheduled by it is then never due
+  // by accident, only when the test moves the clock past it (see runJobs).
+  const clock = createManualClock(opts.start ?? new Date(Date.now() + 24 * 60 * 60_000));
   const firewall = new MemoryFirewall();
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps: SyncDeps = {
@@ -53,7 +55,7 @@ export async function createTestEngine(opts: { providers?: ProviderRegistry; sta
     },
     async jobs() {
       const rows = await database.db.execute<{ task_identifier: string; key: string | null; run_at: string; payload: unknown; attempts: number }>(
-        sql`select task_identifier, key, run_at, payload, attempts from graphile_worker.jobs j join graphile_worker._private_jobs p using (id) order by run_at`,
+        sql`select t.identifier as task_identifier, j.key, j.run_at, j.payload, j.attempts from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id order by j.run_at`,
       );
       return rows.map((r) => ({ task: r.task_identifier, key: r.key, runAt: new Date(r.run_at), payload: r.payload, attempts: r.attempts }));
     },
