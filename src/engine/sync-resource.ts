@@ -16,6 +16,8 @@ export interface SyncOptions {
 }
 
 export interface SyncReport {
+  /** The provider kind of the resource ('' when the resource no longer exists). */
+  kind: string;
   added: string[];
   removed: string[];
   failed: { cidr: string; op: 'add' | 'remove'; code: string; message: string; retryable: boolean }[];
@@ -34,9 +36,10 @@ const MAX_BACKOFF_MS = 60_000;
  * sync with backoff; permanent ones fail the affected rules with the provider's message.
  */
 export async function syncResource(deps: SyncDeps, resourceId: string, opts: SyncOptions = {}): Promise<SyncReport> {
-  const report: SyncReport = { added: [], removed: [], failed: [], drift: { missing: [], orphaned: [] }, providerCalls: 0 };
+  const report: SyncReport = { kind: '', added: [], removed: [], failed: [], drift: { missing: [], orphaned: [] }, providerCalls: 0 };
   const target = await loadResourceTarget(deps.db, resourceId);
   if (!target) return report;
+  report.kind = target.kind;
   const provider = await deps.providers.get(target.kind);
 
   const desired = await desiredCidrs(deps.db, resourceId);

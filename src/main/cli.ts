@@ -1,0 +1,161 @@
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { loadConfig, describeConfig, type AppConfig } from '../config/env.ts';
+import { ConfigError } from '../config/config-error.ts';
+import { PROVIDER_KINDS } from '../cloud/registry.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { parseOrgFile } from '../config/org-file.ts';
+import { applyOrgConfig } from '../engine/apply-org-config.ts';
+import { systemActor } from '../engine/audit.ts';
+import { configApply, configValidate } from './commands/config-commands.ts';
+import { createApiKeyCommand } from './commands/api-key-command.ts';
+import { openDatabase } from './database.ts';
+import { ensureDemo } from './demo.ts';
+import { startServices, type Services } from './services.ts';
+import { createJobQueue } from '../jobs/job-queue.ts';
+import { systemClock } from '../shared/clock.ts';
+
+const USAGE = `Usage: entryguard <command>
+
+  start                         web server and worker in one process (default)
+  web                           the HTTP server only (REST API, claim pages, chat endpoints)
+  worker                        the background worker only
+  migrate                       bring the database schema up to date and exit
+  config validate FILE          check an organization file
+  config apply FILE [--dry-run] apply an organization file (prints the diff)
+  api-key create --org SLUG --email EMAIL [--name NAME] [--scopes a,b] [--expires-days N]
+
+Configuration comes from the environment; see README.md.`;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'dry-run': { type: 'boolean' },
+      org: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      'expires-days': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command = 'start', sub, file] = positionals;
+  if (values.help || command === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  if (command === 'config' && sub === 'validate' && file) return configValidate(file, { out });
+
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel });
+
+  switch (command) {
+    case 'start':
+      return serve(config, logger, { web: true, worker: true });
+    case 'web':
+      return serve(config, logger, { web: true, worker: false });
+    case 'worker':
+      return serve(config, logger, { web: false, worker: true });
+    case 'migrate': {
+      const db = await openDatabase(config, logger);
+      await db.close();
+      out('database is up to date');
+      return 0;
+    }
+    case 'config':
+      if (sub === 'apply' && file) return withEngine(config, logger, (deps) => configApply(file, { dryRun: !!values['dry-run'] }, { deps, knownKinds: PROVIDER_KINDS, out }));
+      break;
+    case 'api-key':
+      if (sub === 'create' && values.org && values.email) {
+        return withEngine(config, logger, (deps) =>
+          createApiKeyCommand(
+            deps.db,
+            {
+              org: values.org!,
+              email: values.email!,
+              name: values.name ?? 'cli',
+              scopes: (values.scopes ?? 'sessions:read,sessions:write').split(',').map((s) => s.trim()).filter(Boolean),
+              expiresInDays: values['expires-days'] ? Number(values['expires-days']) : undefined,
+            },
+            out,
+          ),
+        );
+      }
+      break;
+  }
+  out(USAGE);
+  return 2;
+}
+
+/** A short-lived engine for one CLI command (no worker, no HTTP). */
+async function withEngine(
+  config: AppConfig,
+  logger: Logger,
+  fn: (deps: Services['deps']) => Promise<number>,
+): Promise<number> {
+  const runtime = await openDatabase(config, logger, { poolSize: 2 });
+  try {
+    const { createProviderRegistry } = await import('../cloud/registry.ts');
+    const { createSecretResolver } = await import('./secrets.ts');
+    return await fn({
+      db: runtime.database.db,
+      clock: systemClock,
+      jobs: createJobQueue({ notifications: false }),
+      logger,
+      providers: createProviderRegistry({ secrets: createSecretResolver(process.env), logger }),
+    });
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function serve(config: AppConfig, logger: Logger, roles: { web: boolean; worker: boolean }): Promise<number> {
+  logger.info({ config: describeConfig(config) }, 'starting EntryGuard');
+  let demoKey: string | undefined;
+  const services = await startServices(config, process.env, logger, roles, async ({ deps }) => {
+    if (config.orgConfigPath) {
+      const diff = await applyOrgConfig(deps, parseOrgFile(await readFile(config.orgConfigPath, 'utf8')), {
+        dryRun: false,
+        actor: systemActor(null, 'startup'),
+        knownKinds: PROVIDER_KINDS,
+      });
+      logger.info({ orgConfig: config.orgConfigPath, diff }, 'organization file applied');
+    }
+    if (config.demo) demoKey = await ensureDemo(deps, PROVIDER_KINDS);
+  });
+  if (roles.web) {
+    out(`\nEntryGuard is running: ${config.http.publicUrl}   (health: ${config.http.publicUrl}/healthz)`);
+    if (demoKey) {
+      out(`Demo organization created. Your demo API key (shown once, store it):\n  ${demoKey}`);
+      out(`Try: curl -s -X POST -H "Authorization: Bearer ${demoKey}" -H 'content-type: application/json' -d '{"duration":"1h"}' ${config.http.publicUrl}/api/v1/sessions`);
+      out('Allowed CIDRs appear in .data/demo-allowlist-*.txt and vanish when the session ends.\n');
+    }
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: HTTP, then worker (running jobs finish), then database');
+      services.stop().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        resolve();
+      });
+    };
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else process.stderr.write(`entryguard: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
+import { parseOrgFile } from '../config/org-file.ts';
+import { organizations, users } from '../db/schema/index.ts';
+import { applyOrgConfig } from '../engine/apply-org-config.ts';
+import { API_SCOPES, createApiKey } from '../engine/api-keys.ts';
+import { systemActor } from '../engine/audit.ts';
+import type { EngineDeps } from '../engine/deps.ts';
+
+const DEMO_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../config/examples/demo.yaml');
+
+/**
+ * First run with the demo on: applies the demo organization and creates an API key for its
+ * admin. Returns the key (shown once), or undefined when the demo already exists.
+ */
+export async function ensureDemo(deps: EngineDeps, knownKinds: readonly string[]): Promise<string | undefined> {
+  const [existing] = await deps.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, 'demo'));
+  if (existing) return undefined;
+  const file = parseOrgFile(await readFile(DEMO_FILE, 'utf8'));
+  await applyOrgConfig(deps, file, { dryRun: false, actor: systemActor(null, 'demo'), knownKinds });
+  const [admin] = await deps.db.select().from(users).where(eq(users.email, 'admin@demo.local'));
+  if (!admin) throw new Error('demo organization has no admin@demo.local');
+  const key = await deps.db.transaction((tx) =>
+    createApiKey(tx, { orgId: admin.orgId, userId: admin.id, name: 'demo', scopes: [...API_SCOPES], actor: systemActor(admin.orgId, 'demo') }),
+  );
+  return key.token;
+}

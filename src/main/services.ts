@@ -1,0 +1,88 @@
+import type { Runner } from 'graphile-worker';
+import type { AppConfig } from '../config/env.ts';
+import { createProviderRegistry } from '../cloud/registry.ts';
+import type { SyncDeps } from '../engine/deps.ts';
+import { createHttpServer } from '../http/server.ts';
+import { createMetrics, type Metrics } from '../http/metrics.ts';
+import { createReadinessCheck } from '../http/readiness.ts';
+import { createJobQueue } from '../jobs/job-queue.ts';
+import { createTaskList } from '../jobs/task-list.ts';
+import { startWorker } from '../jobs/worker.ts';
+import { systemClock } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
+import { openDatabase, type DatabaseRuntime } from './database.ts';
+import { createSecretResolver } from './secrets.ts';
+
+export interface Services {
+  runtime: DatabaseRuntime;
+  deps: SyncDeps;
+  metrics: Metrics;
+  /** Stops everything in the order that loses nothing: HTTP, then the worker (drains jobs), then the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: wires the engine to Postgres, graphile-worker, the providers and the
+ * HTTP server. `web` and `worker` can run in one process (`entryguard start`) or apart.
+ */
+export async function startServices(
+  config: AppConfig,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  roles: { web: boolean; worker: boolean },
+  beforeServing?: (services: Omit<Services, 'stop'>) => Promise<void>,
+): Promise<Services> {
+  const runtime = await openDatabase(config, logger);
+  const metrics = createMetrics();
+  const deps: SyncDeps = {
+    db: runtime.database.db,
+    clock: systemClock,
+    jobs: createJobQueue({ notifications: false }),
+    logger,
+    providers: createProviderRegistry({ secrets: createSecretResolver(env), logger }),
+  };
+  await beforeServing?.({ runtime, deps, metrics });
+
+  let runner: Runner | undefined;
+  if (roles.worker) {
+    const taskList = createTaskList(deps, {
+      observeSync: (_resourceId, report, ms) => {
+        if (report.providerCalls === 0) return;
+        metrics.providerCalls.inc({ kind: report.kind }, report.providerCalls);
+        metrics.syncDuration.observe({ kind: report.kind, outcome: report.failed.length ? 'failed' : 'ok' }, ms / 1000);
+      },
+    });
+    runner = await startWorker({ connectionString: runtime.url, taskList, logger, concurrency: config.worker.concurrency });
+  }
+
+  let workerAlive = !!runner;
+  void runner?.promise.catch((err: unknown) => {
+    workerAlive = false;
+    logger.error({ err }, 'worker stopped unexpectedly');
+  });
+  const server = roles.web
+    ? await createHttpServer({
+        engine: deps,
+        logger,
+        publicUrl: config.http.publicUrl,
+        publicUrlV4: config.http.publicUrlV4,
+        publicUrlV6: config.http.publicUrlV6,
+        trustProxy: [...config.http.trustProxy],
+        claimTtlSeconds: config.claimTtlSeconds,
+        readiness: createReadinessCheck({ db: deps.db, workerInProcess: runner ? () => workerAlive : undefined }),
+        metrics,
+      })
+    : undefined;
+  if (server) await server.listen({ host: config.http.host, port: config.http.port });
+
+  return {
+    runtime,
+    deps,
+    metrics,
+    async stop() {
+      await server?.close();
+      await runner?.stop();
+      await runtime.close();
+    },
+  };
+}
