@@ -2,6 +2,7 @@ import type { Runner } from 'graphile-worker';
 import type { AppConfig } from '../config/env.ts';
 import { createProviderRegistry } from '../cloud/registry.ts';
 import type { SyncDeps } from '../engine/deps.ts';
+import type { ProviderRegistry } from '../engine/ports.ts';
 import { createHttpServer } from '../http/server.ts';
 import { createMetrics, type Metrics } from '../http/metrics.ts';
 import { createReadinessCheck } from '../http/readiness.ts';
@@ -17,6 +18,8 @@ export interface Services {
   runtime: DatabaseRuntime;
   deps: SyncDeps;
   metrics: Metrics;
+  /** The HTTP server's address when `web` runs (useful with PORT=0). */
+  address: string | undefined;
   /** Stops everything in the order that loses nothing: HTTP, then the worker (drains jobs), then the database. */
   stop(): Promise<void>;
 }
@@ -30,7 +33,8 @@ export async function startServices(
   env: Record<string, string | undefined>,
   logger: Logger,
   roles: { web: boolean; worker: boolean },
-  beforeServing?: (services: Omit<Services, 'stop'>) => Promise<void>,
+  beforeServing?: (services: Omit<Services, 'stop' | 'address'>) => Promise<void>,
+  overrides: { providers?: ProviderRegistry } = {},
 ): Promise<Services> {
   const runtime = await openDatabase(config, logger);
   const metrics = createMetrics();
@@ -39,7 +43,7 @@ export async function startServices(
     clock: systemClock,
     jobs: createJobQueue({ notifications: false }),
     logger,
-    providers: createProviderRegistry({ secrets: createSecretResolver(env), logger }),
+    providers: overrides.providers ?? createProviderRegistry({ secrets: createSecretResolver(env), logger }),
   };
   await beforeServing?.({ runtime, deps, metrics });
 
@@ -73,12 +77,13 @@ export async function startServices(
         metrics,
       })
     : undefined;
-  if (server) await server.listen({ host: config.http.host, port: config.http.port });
+  const address = server ? await server.listen({ host: config.http.host, port: config.http.port }) : undefined;
 
   return {
     runtime,
     deps,
     metrics,
+    address,
     async stop() {
       await server?.close();
       await runner?.stop();

@@ -1,0 +1,42 @@
+import { createApiKey, API_SCOPES } from '../../src/engine/api-keys.ts';
+import { systemActor } from '../../src/engine/audit.ts';
+import type { Db } from '../../src/db/client.ts';
+import { seedOrg, seedResource, seedRole, seedUser } from '../helpers/seed.ts';
+
+export interface BenchUser {
+  id: string;
+  orgId: string;
+  email: string;
+  key: string;
+}
+
+/** An org on the team plan (no concurrency limit), `users` members of one role over `resources` resources. */
+export async function seedBenchOrg(db: Db, opts: { users: number; resources: number; kind?: string }) {
+  const org = await seedOrg(db, { plan: 'team' });
+  const resources = [];
+  for (let i = 0; i < opts.resources; i++) resources.push(await seedResource(db, org.id, { name: `bench-${i}`, kind: opts.kind ?? 'memory' }));
+  const users: BenchUser[] = [];
+  for (let i = 0; i < opts.users; i++) {
+    const u = await seedUser(db, org.id, { email: `bench-${i}@example.com` });
+    const key = await db.transaction((tx) => createApiKey(tx, { orgId: org.id, userId: u.id, name: 'bench', scopes: [...API_SCOPES], actor: systemActor(org.id, 'bench') }));
+    users.push({ id: u.id, orgId: org.id, email: u.email, key: key.token });
+  }
+  await seedRole(db, org.id, { members: users.map((u) => u.id), resources: resources.map((r) => r.id) });
+  return { org, resources, users };
+}
+
+/** A distinct documentation-range IPv4 address per index (198.18.0.0/15 is for benchmarks). */
+export const benchIp = (i: number) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+
+export async function postSession(baseUrl: string, key: string, ip: string, duration = '1h'): Promise<{ id: string; status: number; ms: number }> {
+  const t0 = performance.now();
+  const res = await fetch(`${baseUrl}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ duration }),
+  });
+  const body = (await res.json()) as { id: string };
+  const ms = performance.now() - t0;
+  if (res.status !== 201) throw new Error(`start failed: ${res.status} ${JSON.stringify(body)}`);
+  return { id: body.id, status: res.status, ms };
+}

@@ -1,0 +1,29 @@
+import { and, count, eq, inArray } from 'drizzle-orm';
+import { sessions } from '../../../src/db/schema/index.ts';
+import type { BenchEnvironment } from '../environment.ts';
+import { benchIp, postSession, seedBenchOrg } from '../fixtures.ts';
+import { waitUntil } from '../stats.ts';
+
+/**
+ * Many people starting at once on the same firewalls: how long until everyone is ACTIVE, and
+ * how well the per-resource controller coalesces provider calls.
+ */
+export async function burst(env: BenchEnvironment, opts: { sessions: number; resources: number; providerCalls: () => number }) {
+  const db = env.services.deps.db;
+  const { users } = await seedBenchOrg(db, { users: opts.sessions, resources: opts.resources });
+  const callsBefore = opts.providerCalls();
+  const t0 = performance.now();
+  const started = await Promise.all(users.map((u, i) => postSession(env.baseUrl, u.key, benchIp(i))));
+  const ackDone = performance.now() - t0;
+  const ids = started.map((s) => s.id);
+  await waitUntil(
+    async () => {
+      const [row] = await db.select({ n: count() }).from(sessions).where(and(inArray(sessions.id, ids), eq(sessions.state, 'ACTIVE')));
+      return row?.n === ids.length;
+    },
+    { timeoutMs: 120_000, intervalMs: 25 },
+  );
+  const allActiveMs = performance.now() - t0;
+  const calls = opts.providerCalls() - callsBefore;
+  return { allAcceptedMs: ackDone, allActiveMs, calls, callsPerSessionResource: calls / (opts.sessions * opts.resources) };
+}

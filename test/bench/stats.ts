@@ -1,0 +1,46 @@
+/** Small helpers for the benchmark's numbers and table. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx]!;
+}
+
+export interface Row {
+  metric: string;
+  value: string;
+  target: string;
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  const w = [Math.max(6, ...rows.map((r) => r.metric.length)), Math.max(5, ...rows.map((r) => r.value.length)), Math.max(6, ...rows.map((r) => r.target.length))];
+  const line = (a: string, b: string, c: string) => `| ${a.padEnd(w[0]!)} | ${b.padStart(w[1]!)} | ${c.padEnd(w[2]!)} |`;
+  console.log(`\n${title}\n`);
+  console.log(line('metric', 'value', 'target'));
+  console.log(`|${'-'.repeat(w[0]! + 2)}|${'-'.repeat(w[1]! + 2)}:|${'-'.repeat(w[2]! + 2)}|`);
+  for (const r of rows) console.log(line(r.metric, r.value, r.target));
+}
+
+export const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** Samples this process's RSS until stopped; returns the peak in MiB. */
+export function rssSampler(): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss) / 2 ** 20;
+    },
+  };
+}
+
+export async function waitUntil(check: () => Promise<boolean>, opts: { timeoutMs: number; intervalMs?: number }): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10));
+  }
+}
