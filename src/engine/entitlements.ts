@@ -1,15 +1,21 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { resources, roleMembers, roleResources, roles, userResources } from '../db/schema/index.ts';
 
 export interface Entitlements {
-  /** Active resources reachable through the user's roles or directly, each once. */
+  /** Active, verified resources reachable through the user's roles or directly, each once. */
   resourceIds: string[];
   /** Every role cap the user is subject to (null = the role sets none). */
   roleCapsHours: (number | null)[];
   /** Roles that contribute resources and require approval. */
   approvalRoles: { id: string; timeoutMinutes: number }[];
 }
+
+/**
+ * A resource is opened by new sessions only while it is active *and* its last verification
+ * passed: a broken credential must not produce sessions that can only fail.
+ */
+const usable = and(eq(resources.isActive, true), isNotNull(resources.verifiedAt), isNull(resources.verifyError));
 
 /** What a start would open for this user, and under which limits. */
 export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Entitlements> {
@@ -30,13 +36,13 @@ export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Enti
         .select({ roleId: roleResources.roleId, resourceId: roleResources.resourceId })
         .from(roleResources)
         .innerJoin(resources, eq(resources.id, roleResources.resourceId))
-        .where(and(inArray(roleResources.roleId, roleIds), eq(resources.isActive, true)))
+        .where(and(inArray(roleResources.roleId, roleIds), usable))
     : [];
   const direct = await tx
     .select({ resourceId: userResources.resourceId })
     .from(userResources)
     .innerJoin(resources, eq(resources.id, userResources.resourceId))
-    .where(and(eq(userResources.userId, userId), eq(resources.isActive, true)));
+    .where(and(eq(userResources.userId, userId), usable));
 
   const contributing = new Set(viaRoles.map((r) => r.roleId));
   return {

@@ -107,6 +107,8 @@ export interface JobQueue {
   syncResource(tx: DbOrTx, resourceId: string, opts?: { runAt?: Date; attempt?: number }): Promise<void>;
   /** Compare one resource with what the cloud really holds and repair drift both ways. */
   reconcileResource(tx: DbOrTx, resourceId: string): Promise<void>;
+  /** Checks that a resource is reachable and changeable (after a config change, and periodically). */
+  verifyResource(tx: DbOrTx, resourceId: string): Promise<void>;
   /** (Re)schedules the end of a session; replaces any earlier schedule for it. */
   expireSession(tx: DbOrTx, sessionId: string, runAt: Date): Promise<void>;
   /** (Re)schedules the timeout of a pending approval. */

@@ -71,3 +71,12 @@ export async function reconcileAll(deps: EngineDeps): Promise<number> {
     return active.length;
   });
 }
+
+/** Queues a verification of every resource (active or not: a fixed one should come back). */
+export async function verifyAll(deps: EngineDeps): Promise<number> {
+  return deps.db.transaction(async (tx) => {
+    const all = await tx.select({ id: resources.id }).from(resources);
+    for (const r of all) await deps.jobs.verifyResource(tx, r.id);
+    return all.length;
+  });
+}

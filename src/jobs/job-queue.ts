@@ -6,6 +6,8 @@ import type { JobQueue } from '../engine/ports.ts';
 export const JOB = {
   syncResource: 'sync_resource',
   reconcileResource: 'reconcile_resource',
+  verifyResource: 'verify_resource',
+  verifyAll: 'verify_all',
   expireSession: 'expire_session',
   approvalTimeout: 'approval_timeout',
   notifySession: 'notify_session',
@@ -50,6 +52,9 @@ export function createJobQueue(opts: { notifications: boolean }): JobQueue {
         key: `${JOB.reconcileResource}:${resourceId}`,
         queue: resourceQueue(resourceId),
       });
+    },
+    async verifyResource(tx, resourceId) {
+      await addJob(tx, { name: JOB.verifyResource, payload: { resourceId }, key: `${JOB.verifyResource}:${resourceId}` });
     },
     async expireSession(tx, sessionId, runAt) {
       await addJob(tx, { name: JOB.expireSession, payload: { sessionId }, key: `${JOB.expireSession}:${sessionId}`, runAt });

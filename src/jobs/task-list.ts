@@ -1,8 +1,8 @@
 import type { TaskList } from 'graphile-worker';
 import type { SyncDeps } from '../engine/deps.ts';
 import { JOB } from './job-queue.ts';
-import { createReconcileAllTask, createSweepTask } from './tasks/cron-tasks.ts';
-import { createReconcileResourceTask, createSyncResourceTask, type SyncObserver } from './tasks/resource-tasks.ts';
+import { createReconcileAllTask, createSweepTask, createVerifyAllTask } from './tasks/cron-tasks.ts';
+import { createReconcileResourceTask, createSyncResourceTask, createVerifyResourceTask, type SyncObserver } from './tasks/resource-tasks.ts';
 import { createApprovalTimeoutTask, createExpireSessionTask } from './tasks/session-tasks.ts';
 import type { Task } from 'graphile-worker';
 
@@ -20,10 +20,12 @@ export function createTaskList(deps: SyncDeps, opts: TaskListOptions = {}): Task
     [JOB.approvalTimeout]: createApprovalTimeoutTask(deps),
     [JOB.sweep]: createSweepTask(deps),
     [JOB.reconcileAll]: createReconcileAllTask(deps),
+    [JOB.verifyResource]: createVerifyResourceTask(deps),
+    [JOB.verifyAll]: createVerifyAllTask(deps),
   };
   if (opts.notifySession) tasks[JOB.notifySession] = opts.notifySession;
   return tasks;
 }
 
-/** Every minute the sweep; every five minutes a reconcile of every resource. */
-export const CRONTAB = [`* * * * * ${JOB.sweep}`, `*/5 * * * * ${JOB.reconcileAll}`].join('\n');
+/** Every minute the sweep; every five minutes a reconcile of every resource; every half hour a verification. */
+export const CRONTAB = [`* * * * * ${JOB.sweep}`, `*/5 * * * * ${JOB.reconcileAll}`, `*/30 * * * * ${JOB.verifyAll}`].join('\n');

@@ -27,11 +27,15 @@ export async function seedUser(db: Db, orgId: string, opts: { email?: string; ad
   return user!;
 }
 
-export async function seedResource(db: Db, orgId: string, opts: { name?: string; kind?: string; config?: Record<string, unknown>; active?: boolean } = {}) {
+export async function seedResource(
+  db: Db,
+  orgId: string,
+  opts: { name?: string; kind?: string; config?: Record<string, unknown>; active?: boolean; verified?: boolean } = {},
+) {
   const name = opts.name ?? `res-${randomBytes(3).toString('hex')}`;
   const [resource] = await db
     .insert(resources)
-    .values({ orgId, name, kind: opts.kind ?? 'memory', identifier: name, ports: [{ protocol: 'tcp', from: 22, to: 22 }], config: opts.config ?? {}, isActive: opts.active ?? true })
+    .values({ orgId, name, kind: opts.kind ?? 'memory', identifier: name, ports: [{ protocol: 'tcp', from: 22, to: 22 }], config: opts.config ?? {}, isActive: opts.active ?? true, verifiedAt: opts.verified === false ? null : new Date() })
     .returning();
   return resource!;
 }

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import type { EngineDeps } from '../../engine/deps.ts';
-import { reconcileAll, sweepOverdue } from '../../engine/sweep.ts';
+import { reconcileAll, sweepOverdue, verifyAll } from '../../engine/sweep.ts';
 
 /** sweep_overdue (every minute): overdue expiries and approvals, stuck syncs. */
 export function createSweepTask(deps: EngineDeps): Task {
@@ -14,5 +14,12 @@ export function createSweepTask(deps: EngineDeps): Task {
 export function createReconcileAllTask(deps: EngineDeps): Task {
   return async () => {
     await reconcileAll(deps);
+  };
+}
+
+/** verify_all (every half hour): a verify job per resource, so broken credentials show up early. */
+export function createVerifyAllTask(deps: EngineDeps): Task {
+  return async () => {
+    await verifyAll(deps);
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Task } from 'graphile-worker';
 import type { SyncDeps } from '../../engine/deps.ts';
 import { syncResource, type SyncReport } from '../../engine/sync-resource.ts';
+import { verifyResource } from '../../engine/verify-resource.ts';
 
 const SyncPayload = z.object({ resourceId: z.uuid(), attempt: z.number().int().min(0).default(0) });
 const ReconcilePayload = z.object({ resourceId: z.uuid() });
@@ -26,5 +27,13 @@ export function createReconcileResourceTask(deps: SyncDeps, observe?: SyncObserv
     const t0 = performance.now();
     const report = await syncResource(deps, resourceId, { reconcile: true });
     observe?.(resourceId, report, performance.now() - t0);
+  };
+}
+
+/** verify_resource: is the target reachable and may we change it? */
+export function createVerifyResourceTask(deps: SyncDeps): Task {
+  return async (payload) => {
+    const { resourceId } = ReconcilePayload.parse(payload);
+    await verifyResource(deps, resourceId);
   };
 }
