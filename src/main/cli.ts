@@ -9,6 +9,7 @@ import { applyOrgConfig } from '../engine/apply-org-config.ts';
 import { systemActor } from '../engine/audit.ts';
 import { configApply, configValidate } from './commands/config-commands.ts';
 import { createApiKeyCommand } from './commands/api-key-command.ts';
+import { doctorCommand } from './commands/doctor-command.ts';
 import { openDatabase } from './database.ts';
 import { ensureDemo } from './demo.ts';
 import { startServices, type Services } from './services.ts';
@@ -24,6 +25,7 @@ const USAGE = `Usage: entryguard <command>
   config validate FILE          check an organization file
   config apply FILE [--dry-run] apply an organization file (prints the diff)
   api-key create --org SLUG --email EMAIL [--name NAME] [--scopes a,b] [--expires-days N]
+  doctor                        verify every resource now and print a table
 
 Configuration comes from the environment; see README.md.`;
 
@@ -69,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
     case 'config':
       if (sub === 'apply' && file) return withEngine(config, logger, (deps) => configApply(file, { dryRun: !!values['dry-run'] }, { deps, knownKinds: PROVIDER_KINDS, out }));
       break;
+    case 'doctor':
+      return withEngine(config, logger, (deps) => doctorCommand(deps, out));
     case 'api-key':
       if (sub === 'create' && values.org && values.email) {
         return withEngine(config, logger, (deps) =>
