@@ -13,7 +13,19 @@ export interface ProviderDeps {
 
 export interface CloudOverrides {
   aws?: { endpoint?: string; maxAttempts?: number };
-  azure?: { endpoint?: string; authorityHost?: string; tlsCa?: string; pollIntervalMs?: number };
+  /**
+   * `endpoint` is ARM, `authorityHost` Entra ID (instance discovery is then off), `tlsCa` a PEM
+   * both trust; `pollIntervalMs` replaces the long-running-operation poll interval; `maxRetries`
+   * and `retryDelayMs` tune the SDK's own retries of 5xx, network errors and 429 with Retry-After.
+   */
+  azure?: {
+    endpoint?: string;
+    authorityHost?: string;
+    tlsCa?: string;
+    pollIntervalMs?: number;
+    maxRetries?: number;
+    retryDelayMs?: number;
+  };
   gcp?: { endpoint?: string; tokenUri?: string };
   script?: { shell?: string };
 }

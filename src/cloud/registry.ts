@@ -9,6 +9,7 @@ type Factory = (deps: ProviderDeps) => FirewallProvider;
  */
 const LOADERS: Record<string, () => Promise<Factory>> = {
   script: async () => (await import('./script/script-provider.ts')).createScriptProvider,
+  'azure-nsg': async () => (await import('./azure-nsg/azure-nsg-provider.ts')).createAzureNsgProvider,
 };
 
 export const PROVIDER_KINDS = Object.keys(LOADERS);
