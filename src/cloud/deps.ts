@@ -12,7 +12,19 @@ export interface ProviderDeps {
 }
 
 export interface CloudOverrides {
-  aws?: { endpoint?: string; maxAttempts?: number };
+  /**
+   * `endpoint` serves EC2 (and STS unless `stsEndpoint` is set); `retryDelayMs` swaps the SDK's
+   * backoff for a fixed delay; `pollIntervalMs` is how long to wait on a busy prefix list.
+   */
+  aws?: {
+    endpoint?: string;
+    stsEndpoint?: string;
+    maxAttempts?: number;
+    retryDelayMs?: number;
+    requestTimeoutMs?: number;
+    connectionTimeoutMs?: number;
+    pollIntervalMs?: number;
+  };
   /**
    * `endpoint` is ARM, `authorityHost` Entra ID (instance discovery is then off), `tlsCa` a PEM
    * both trust; `pollIntervalMs` replaces the long-running-operation poll interval; `maxRetries`

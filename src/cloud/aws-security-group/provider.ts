@@ -1,0 +1,136 @@
+/**
+ * `aws-security-group`: one inbound rule per CIDR × configured port range in a security group,
+ * described `entryguard:<resourceId>` and tagged `entryguard:resource=<resourceId>`.
+ */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import {
+  ProviderError,
+  type ApplyResult,
+  type CidrOutcome,
+  type FirewallProvider,
+  type ProviderEntry,
+  type ResourceTarget,
+} from '../../engine/ports.ts';
+import type { ProviderDeps } from '../deps.ts';
+import { parseCidr, type Family } from '../aws/cidr.ts';
+import { createEc2Clients } from '../aws/client.ts';
+import { toProviderError, type AwsErrorContext } from '../aws/errors.ts';
+import { parseResourceConfig, requireRegion } from '../aws/target.ts';
+import { AwsSecurityGroupConfig } from './config.ts';
+import { readInboundRules, ruleUsage, type InboundRule } from './group-rules.ts';
+import { authorizeBatch, revokeRules } from './mutations.ts';
+import { portsProblem, ruleSpecs, type RuleSpec } from './permissions.ts';
+import { planAdds, type Candidate, type Creation } from './plan.ts';
+import { verifySecurityGroup } from './verify.ts';
+
+/** Rounds of read → plan → write when concurrent writers keep changing the group. */
+const MAX_ROUNDS = 3;
+
+export interface GroupContext {
+  ec2: EC2Client;
+  groupId: string;
+  config: AwsSecurityGroupConfig;
+  specsFor(family: Family): RuleSpec[];
+  err: AwsErrorContext;
+}
+
+export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProvider {
+  const clients = createEc2Clients(deps);
+
+  async function context(resource: ResourceTarget): Promise<GroupContext> {
+    const config = parseResourceConfig(AwsSecurityGroupConfig, resource);
+    const problem = portsProblem(resource.ports);
+    if (problem) throw new ProviderError('INVALID_RESOURCE', `resource "${resource.name}": ${problem}`, { retryable: false });
+    const region = requireRegion(resource);
+    const ec2 = await clients.forResource(resource);
+    const err = { target: `security group ${resource.identifier} in ${region}`, credential: resource.credential?.name };
+    return { ec2, groupId: resource.identifier, config, specsFor: (f) => ruleSpecs(resource.ports, f), err };
+  }
+
+  async function read(ctx: GroupContext, ownerId?: string): Promise<InboundRule[]> {
+    try {
+      return await readInboundRules(ctx.ec2, ctx.groupId, ownerId);
+    } catch (e) {
+      throw toProviderError(e, { ...ctx.err, action: 'DescribeSecurityGroupRules' });
+    }
+  }
+
+  async function remove(resource: ResourceTarget, ctx: GroupContext, rules: InboundRule[], cidrs: string[]) {
+    const outcomes = new Map<string, CidrOutcome>();
+    // Only our own rules are ever revoked; a CIDR we hold nothing for is already removed.
+    const ours = rules.filter((r) => r.owner === resource.id);
+    const idsOf = new Map(cidrs.map((input) => [input, ours.filter((r) => r.cidr === parseCidr(input)?.cidr).map((r) => r.id)]));
+    const ids = [...idsOf.values()].flat();
+    try {
+      if (ids.length) await revokeRules(ctx.ec2, ctx.groupId, ids, async () => new Set((await read(ctx, resource.id)).map((r) => r.id)));
+      for (const input of cidrs) outcomes.set(input, { ok: true });
+      return { outcomes, revoked: new Set(ids) };
+    } catch (e) {
+      const error = toProviderError(e, { ...ctx.err, action: 'RevokeSecurityGroupIngress' });
+      for (const input of cidrs) outcomes.set(input, idsOf.get(input)!.length ? { ok: false, error } : { ok: true });
+      return { outcomes, revoked: new Set<string>() };
+    }
+  }
+
+  async function add(resource: ResourceTarget, ctx: GroupContext, initial: InboundRule[], cidrs: string[]) {
+    const outcomes = new Map<string, CidrOutcome>();
+    let pending: Candidate[] = [];
+    for (const input of cidrs) {
+      const parsed = parseCidr(input);
+      if (parsed) pending.push({ input, ...parsed });
+      else outcomes.set(input, { ok: false, error: new ProviderError('INVALID_CIDR', invalidCidr(input), { retryable: false }) });
+    }
+    let rules = initial;
+    for (let round = 0; pending.length > 0 && round < MAX_ROUNDS; round++) {
+      if (round > 0) rules = await read(ctx);
+      const usage = await ruleUsage(ctx.ec2, rules);
+      const plan = planAdds({
+        candidates: pending,
+        rules,
+        usage,
+        limit: ctx.config.maxRulesPerGroup,
+        specsFor: ctx.specsFor,
+        resourceId: resource.id,
+        groupId: ctx.groupId,
+      });
+      for (const [input, outcome] of plan.decided) outcomes.set(input, outcome);
+      const raced: Creation[] = [];
+      await authorizeBatch(ctx.ec2, resource, ctx.groupId, plan.creations, { ...ctx.err, action: 'AuthorizeSecurityGroupIngress' }, {
+        ok: (c, ids) => outcomes.set(c.input, { ok: true, ruleId: ids.join(',') }),
+        failed: (c, error) => outcomes.set(c.input, { ok: false, error }),
+        raced: (c) => raced.push(c),
+      });
+      pending = raced;
+    }
+    const busy = `security group ${ctx.groupId} kept changing while rules were added; it will be retried`;
+    const conflict = new ProviderError('CONFLICT', busy, { retryable: true });
+    for (const c of pending) outcomes.set(c.input, { ok: false, error: conflict });
+    return outcomes;
+  }
+
+  return {
+    kind: 'aws-security-group',
+
+    verify: (resource) => verifySecurityGroup(resource, () => context(resource)),
+
+    async list(resource): Promise<ProviderEntry[]> {
+      const ctx = await context(resource);
+      const byCidr = new Map<string, string[]>();
+      for (const r of await read(ctx, resource.id)) {
+        if (r.cidr && r.owner === resource.id) byCidr.set(r.cidr, [...(byCidr.get(r.cidr) ?? []), r.id]);
+      }
+      return [...byCidr].map(([cidr, ids]) => ({ cidr, ruleId: ids.sort().join(',') }));
+    },
+
+    async apply(resource, change): Promise<ApplyResult> {
+      const ctx = await context(resource);
+      const rules = await read(ctx);
+      // Removals first: they free quota for the additions.
+      const { outcomes: removed, revoked } = await remove(resource, ctx, rules, change.remove);
+      const added = await add(resource, ctx, rules.filter((r) => !revoked.has(r.id)), change.add);
+      return { added, removed };
+    },
+  };
+}
+
+const invalidCidr = (input: string) => `"${input}" is not a valid CIDR (host bits must be zero)`;

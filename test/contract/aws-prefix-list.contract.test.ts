@@ -1,0 +1,31 @@
+import { createAwsPrefixListProvider } from '../../src/cloud/aws-prefix-list/provider.ts';
+import { startFakeEc2 } from '../fakes/ec2/fake-ec2.ts';
+import { awsResource, awsTestDeps } from '../fakes/ec2/test-kit.ts';
+import { describeProviderContract, type ProviderHarness } from './provider-contract.ts';
+
+describeProviderContract('aws-prefix-list', async (): Promise<ProviderHarness> => {
+  const fake = await startFakeEc2();
+  const provider = createAwsPrefixListProvider(awsTestDeps(fake));
+  return {
+    provider,
+    async newResource() {
+      // A prefix list holds one family: the IPv6 companion serves the contract's dual-stack case.
+      const v4 = fake.addPrefixList({ addressFamily: 'IPv4', maxEntries: 10 });
+      const v6 = fake.addPrefixList({ addressFamily: 'IPv6', maxEntries: 10 });
+      return awsResource('aws-prefix-list', v4.id, { config: { companionPrefixListId: v6.id } });
+    },
+    async cloudCidrs(r) {
+      const ids = [r.identifier, String(r.config.companionPrefixListId)];
+      return ids.flatMap((id) => fake.prefixList(id).entries.filter((e) => e.description === `entryguard:${r.id}`).map((e) => e.cidr));
+    },
+    throttle() {
+      fake.throttle(100);
+    },
+    async arrangePartialFailure(r, cidrs) {
+      fake.prefixList(r.identifier).maxEntries = 2;
+      return cidrs.slice(2);
+    },
+    clearFaults: () => fake.clearFaults(),
+    close: () => fake.close(),
+  };
+});
