@@ -1,0 +1,94 @@
+import type { LogLevel, NodeEnv } from './env-schema.ts';
+
+/** Where the database is: a URL given by the operator, or the embedded Postgres started by `entryguard start`. */
+export type DatabaseConfig = { kind: 'external'; url: string } | { kind: 'embedded'; dataDir: string; port: number };
+
+/**
+ * The validated process settings. Holds secrets: print `describeConfig(config)`, never the object
+ * itself. (JSON.stringify, pino and util.inspect see the redacted summary anyway, as a safety net.)
+ */
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  logLevel: LogLevel;
+  database: DatabaseConfig;
+  http: {
+    host: string;
+    port: number;
+    /** Absolute http(s) URL without a trailing slash. */
+    publicUrl: string;
+    /** Single-stack (IPv4-only / IPv6-only) URLs the claim page uses to learn the other address family. */
+    publicUrlV4: string | undefined;
+    publicUrlV6: string | undefined;
+    /** CIDRs of proxies whose X-Forwarded-For is honoured; empty = none. */
+    trustProxy: readonly string[];
+  };
+  worker: { concurrency: number };
+  claimTtlSeconds: number;
+  /** An org YAML file applied at start, when set. */
+  orgConfigPath: string | undefined;
+  /** Apply the demo organization on first start. */
+  demo: boolean;
+  slack: {
+    signingSecret: string | undefined;
+    botToken: string | undefined;
+    appToken: string | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+  };
+  teams: { appId: string | undefined; appPassword: string | undefined; tenantId: string | undefined };
+}
+
+const secret = (v: string | undefined) => (v === undefined ? 'unset' : 'set');
+
+/** A summary safe to print or log: secrets become set/unset, the database URL loses its password and query. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  const db = config.database;
+  return {
+    nodeEnv: config.nodeEnv,
+    logLevel: config.logLevel,
+    database: db.kind === 'embedded' ? `embedded (${db.dataDir}, port ${db.port})` : `external ${describeDatabaseUrl(db.url)}`,
+    listen: `${config.http.host}:${config.http.port}`,
+    publicUrl: config.http.publicUrl,
+    publicUrlV4: config.http.publicUrlV4 ?? 'unset',
+    publicUrlV6: config.http.publicUrlV6 ?? 'unset',
+    trustProxy: config.http.trustProxy.length ? config.http.trustProxy.join(',') : 'none',
+    workerConcurrency: config.worker.concurrency,
+    claimTtlSeconds: config.claimTtlSeconds,
+    orgConfig: config.orgConfigPath ?? 'unset',
+    demo: config.demo,
+    slack: {
+      signingSecret: secret(config.slack.signingSecret),
+      botToken: secret(config.slack.botToken),
+      appToken: secret(config.slack.appToken),
+      clientId: config.slack.clientId ?? 'unset',
+      clientSecret: secret(config.slack.clientSecret),
+    },
+    teams: {
+      appId: config.teams.appId ?? 'unset',
+      appPassword: secret(config.teams.appPassword),
+      tenantId: config.teams.tenantId ?? 'unset',
+    },
+  };
+}
+
+/** `postgres://user:***@host:5432/db`: enough to tell which database, nothing to log in with. */
+function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const user = u.username ? `${u.username}${u.password ? ':***' : ''}@` : '';
+    return `${u.protocol}//${user}${u.host}${u.pathname}`;
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
+/**
+ * Makes accidental logging harmless: JSON.stringify (and so pino) and console.log/util.inspect
+ * print the redacted summary. Non-enumerable, so spreading or comparing the config is unaffected.
+ */
+export function withRedactedPrinting(config: AppConfig): AppConfig {
+  const summary = () => describeConfig(config);
+  Object.defineProperty(config, 'toJSON', { value: summary, enumerable: false });
+  Object.defineProperty(config, Symbol.for('nodejs.util.inspect.custom'), { value: summary, enumerable: false });
+  return config;
+}

@@ -1,0 +1,154 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { ipVersion } from '../shared/ip.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/**
+ * Keys whose values are secrets: never echoed in errors or summaries, and each may instead be
+ * read from the file named by `<KEY>_FILE` (Docker/Kubernetes secrets). DATABASE_URL is one
+ * because it usually carries a password.
+ */
+export const SECRET_KEYS = [
+  'DATABASE_URL',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_CLIENT_SECRET',
+  'TEAMS_APP_PASSWORD',
+] as const;
+
+/** How to fix a bad value, shown after the problem itself. */
+export const ENV_HINTS: Record<string, string> = {
+  DATABASE_URL: 'set a postgres://user:password@host:5432/db URL, or unset it to use the embedded Postgres',
+  EMBEDDED_PG_DIR: 'set a folder for the embedded Postgres data, or unset it for .data/pg',
+  EMBEDDED_PG_PORT: 'set a free TCP port, or unset it for 54329',
+  HOST: 'set the address to listen on (e.g. 127.0.0.1 or 0.0.0.0), or unset it for 127.0.0.1',
+  PORT: 'set the HTTP port, or unset it for 3000',
+  PUBLIC_URL: 'set the URL browsers reach EntryGuard at (e.g. https://entryguard.example.com), or unset it for http://localhost:PORT',
+  PUBLIC_URL_V4: 'set an http(s) URL whose host name has only an IPv4 address (e.g. https://v4.entryguard.example.com), or unset it',
+  PUBLIC_URL_V6: 'set an http(s) URL whose host name has only an IPv6 address (e.g. https://v6.entryguard.example.com), or unset it',
+  TRUST_PROXY: 'list proxy IPs or CIDRs separated by commas (e.g. 10.0.0.0/8,192.0.2.7) or "loopback", or unset it to trust no proxy',
+  LOG_LEVEL: 'or unset it for info',
+  NODE_ENV: 'or unset it for development',
+  WORKER_CONCURRENCY: 'or unset it for 4',
+  CLAIM_TTL_SECONDS: 'or unset it for 300 (5 minutes)',
+  ORG_CONFIG: 'set the path of an organization YAML file, or unset it',
+  DEMO: 'or unset it (the demo then runs only without DATABASE_URL)',
+};
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+/** An absolute http(s) base URL, returned without a trailing slash so `${url}/c/<token>` works. */
+export const HttpUrl = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = httpUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((value) => {
+    const u = new URL(value);
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  });
+
+function httpUrlProblem(value: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return 'is not an absolute URL';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must start with http:// or https://';
+  if (u.username || u.password) return 'must not contain a user name or password';
+  if (u.search || u.hash) return 'must not have a query (?…) or fragment (#…)';
+  return undefined;
+}
+
+const PostgresUrl = z.string().superRefine((value, ctx) => {
+  // The value is a secret: the message must not repeat it.
+  if (!isPostgresUrl(value)) ctx.addIssue({ code: 'custom', message: 'is not a postgres:// or postgresql:// URL' });
+});
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+const Host = z
+  .string()
+  .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v), 'is neither an IP address nor a host name');
+
+/** Loopback as CIDRs, so consumers need to understand only one notation. */
+const LOOPBACK_CIDRS = ['127.0.0.0/8', '::1/128'];
+
+/** Proxies whose X-Forwarded-For is believed (DESIGN.md §4), normalised to CIDRs. */
+export const TrustProxy = z.string().transform((value, ctx) => {
+  const out: string[] = [];
+  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (raw.toLowerCase() === 'loopback') out.push(...LOOPBACK_CIDRS);
+    else {
+      const cidr = toCidr(raw);
+      if (cidr) out.push(cidr);
+      else ctx.addIssue({ code: 'custom', message: `"${raw}" is not an IP address, a CIDR or "loopback"` });
+    }
+  }
+  return [...new Set(out)];
+});
+
+function toCidr(raw: string): string | undefined {
+  const [ip = '', bits, extra] = raw.split('/');
+  const v = ipVersion(ip);
+  if (!v || extra !== undefined) return undefined;
+  const width = v === 4 ? 32 : 128;
+  if (bits === undefined) return `${ip.toLowerCase()}/${width}`;
+  if (!/^\d+$/.test(bits) || Number(bits) > width) return undefined;
+  return `${ip.toLowerCase()}/${Number(bits)}`;
+}
+
+const optionalSecret = nonEmpty.optional();
+
+/**
+ * The process environment, key by key. Values arrive trimmed, with empty strings already
+ * treated as unset and `<KEY>_FILE` secrets already read (see env.ts).
+ */
+export const Env = z.object({
+  DATABASE_URL: PostgresUrl.optional(),
+  EMBEDDED_PG_DIR: nonEmpty.default('.data/pg'),
+  EMBEDDED_PG_PORT: wholeNumber(1, 65535).default(54329),
+  HOST: Host.default('127.0.0.1'),
+  PORT: wholeNumber(0, 65535).default(3000),
+  PUBLIC_URL: HttpUrl.optional(),
+  PUBLIC_URL_V4: HttpUrl.optional(),
+  PUBLIC_URL_V6: HttpUrl.optional(),
+  TRUST_PROXY: TrustProxy.default([]),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }).default('development'),
+  WORKER_CONCURRENCY: wholeNumber(1, 100).default(4),
+  CLAIM_TTL_SECONDS: wholeNumber(30, 3600).default(300),
+  ORG_CONFIG: nonEmpty.optional(),
+  DEMO: z.stringbool({ error: 'must be true or false' }).optional(),
+  SLACK_SIGNING_SECRET: optionalSecret,
+  SLACK_BOT_TOKEN: optionalSecret,
+  SLACK_APP_TOKEN: optionalSecret,
+  SLACK_CLIENT_ID: nonEmpty.optional(),
+  SLACK_CLIENT_SECRET: optionalSecret,
+  TEAMS_APP_ID: nonEmpty.optional(),
+  TEAMS_APP_PASSWORD: optionalSecret,
+  TEAMS_TENANT_ID: nonEmpty.optional(),
+});
+export type Env = z.output<typeof Env>;
+
+export const ENV_KEYS = Object.keys(Env.shape) as (keyof typeof Env.shape)[];

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { type AppConfig, withRedactedPrinting } from './app-config.ts';
+import { ConfigError, type ConfigIssue } from './config-error.ts';
+import { ENV_HINTS, ENV_KEYS, Env, SECRET_KEYS } from './env-schema.ts';
+
+export { describeConfig, type AppConfig, type DatabaseConfig } from './app-config.ts';
+
+export interface LoadConfigOptions {
+  /** Reads a `<KEY>_FILE` secret; injected so tests need no files. Defaults to fs.readFileSync. */
+  readFile?: (path: string) => string;
+}
+
+const SECRETS: ReadonlySet<string> = new Set(SECRET_KEYS);
+
+/**
+ * Validates the whole environment at start. Throws one ConfigError (code CONFIG_INVALID) that
+ * names every bad key, what is wrong and how to fix it; secret values are never repeated.
+ * Only src/main reads process.env, so the environment comes in as a parameter.
+ */
+export function loadConfig(env: Record<string, string | undefined>, opts: LoadConfigOptions = {}): AppConfig {
+  const readFile = opts.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const issues: ConfigIssue[] = [];
+  const raw: Record<string, string | undefined> = {};
+  for (const key of ENV_KEYS) raw[key] = clean(env[key]);
+  const fromFile = new Set<string>();
+  for (const key of SECRET_KEYS) {
+    const value = readSecretFile(key, env, readFile, issues);
+    if (value !== undefined) {
+      raw[key] = value;
+      fromFile.add(key);
+    }
+  }
+
+  const parsed = Env.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      issues.push(envIssue(key, issue.message, SECRETS.has(key) ? undefined : raw[key], fromFile.has(key)));
+    }
+  }
+  if (!parsed.success || issues.length) throw new ConfigError('Invalid environment', dedupe(issues));
+
+  const e = parsed.data;
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  // An https claim page cannot call an http single-stack URL: browsers block mixed content.
+  for (const key of ['PUBLIC_URL_V4', 'PUBLIC_URL_V6'] as const) {
+    if (publicUrl.startsWith('https:') && e[key]?.startsWith('http:')) {
+      issues.push(envIssue(key, 'must use https:// because PUBLIC_URL does (browsers block http from an https page)', raw[key], false));
+    }
+  }
+  if (issues.length) throw new ConfigError('Invalid environment', issues);
+
+  return withRedactedPrinting({
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    database: e.DATABASE_URL
+      ? { kind: 'external', url: e.DATABASE_URL }
+      : { kind: 'embedded', dataDir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl,
+      publicUrlV4: e.PUBLIC_URL_V4,
+      publicUrlV6: e.PUBLIC_URL_V6,
+      trustProxy: e.TRUST_PROXY,
+    },
+    worker: { concurrency: e.WORKER_CONCURRENCY },
+    claimTtlSeconds: e.CLAIM_TTL_SECONDS,
+    orgConfigPath: e.ORG_CONFIG,
+    demo: e.DEMO ?? e.DATABASE_URL === undefined,
+    slack: {
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      clientId: e.SLACK_CLIENT_ID,
+      clientSecret: e.SLACK_CLIENT_SECRET,
+    },
+    teams: { appId: e.TEAMS_APP_ID, appPassword: e.TEAMS_APP_PASSWORD, tenantId: e.TEAMS_TENANT_ID },
+  });
+}
+
+/** Compose files often leave `KEY=` behind; an empty value means "use the default". */
+function clean(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v ? v : undefined;
+}
+
+/** The secret from `<KEY>_FILE`, if that is set; problems are pushed onto `issues`. */
+function readSecretFile(
+  key: string,
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+  issues: ConfigIssue[],
+): string | undefined {
+  const fileKey = `${key}_FILE`;
+  const path = clean(env[fileKey]);
+  if (path === undefined) return undefined;
+  if (clean(env[key]) !== undefined) {
+    issues.push({ path: key, message: `both ${key} and ${fileKey} are set; keep only one` });
+    return undefined;
+  }
+  let content: string;
+  try {
+    content = readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    issues.push({ path: fileKey, message: `cannot read the file "${path}" (${code}); point ${fileKey} at a readable file holding the ${key} value` });
+    return undefined;
+  }
+  // Secret files usually end with a newline that is not part of the secret.
+  const value = content.trim();
+  if (!value) {
+    issues.push({ path: fileKey, message: `the file "${path}" is empty; put the ${key} value in it` });
+    return undefined;
+  }
+  return value;
+}
+
+function envIssue(key: string, problem: string, shownValue: string | undefined, fromFile: boolean): ConfigIssue {
+  const got = shownValue === undefined ? '' : ` (got "${shownValue.length > 80 ? `${shownValue.slice(0, 80)}…` : shownValue}")`;
+  const source = fromFile ? ` (read from ${key}_FILE)` : '';
+  const hint = ENV_HINTS[key];
+  return { path: key, message: `${problem}${got}${source}${hint ? ` — ${hint}` : ''}` };
+}
+
+/** zod may report several checks of one key; one line per key and message is enough. */
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.path}\u0000${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

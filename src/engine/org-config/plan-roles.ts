@@ -1,0 +1,72 @@
+import type { OrgSpec, RoleSpec } from '../../config/org-file.ts';
+import { change, plural, setChange, updateLine } from './format.ts';
+import type { OrgPlan } from './plan.ts';
+import type { CurrentOrg, CurrentRole } from './snapshot.ts';
+
+const DEFAULT_APPROVAL_TIMEOUT = 30;
+
+/** The role row the file asks for, in database terms. */
+export function roleRowOf(r: RoleSpec) {
+  return {
+    maxSessionDurationHours: r.maxSessionDurationHours ?? null,
+    requiresApproval: r.approval !== undefined,
+    approvalChannels: r.approval?.channels ?? {},
+    approvalTimeoutMinutes: r.approval?.timeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT,
+  };
+}
+
+/**
+ * Roles and their member / approver / resource lists follow the file exactly. Removing a role
+ * deletes it; sessions it allowed keep running until they end (DESIGN.md §2).
+ */
+export function planRoles(spec: OrgSpec, current: CurrentOrg, add: (t: string) => void): OrgPlan['roles'] {
+  const write: RoleSpec[] = [];
+  for (const r of spec.roles) {
+    const row = current.roles.get(r.name);
+    if (!row) {
+      add(`+ role ${r.name} (${describeNew(r)})`);
+      write.push(r);
+      continue;
+    }
+    const changes = roleChanges(row, r);
+    if (changes.length) {
+      add(updateLine(`role ${r.name}`, changes));
+      write.push(r);
+    }
+  }
+  const keep = new Set(spec.roles.map((r) => r.name));
+  const remove = [...current.roles.values()].filter((row) => !keep.has(row.name));
+  remove.forEach((row) => add(`- role ${row.name}`));
+  return { write, remove };
+}
+
+function roleChanges(row: CurrentRole, r: RoleSpec): string[] {
+  const want = roleRowOf(r);
+  const approvers = [...(r.approval?.approvers ?? [])].sort();
+  return [
+    ...change('maxSessionDurationHours', row.maxSessionDurationHours, want.maxSessionDurationHours),
+    ...setChange('members', row.members, [...r.members].sort()),
+    ...setChange('resources', row.resources, [...r.resources].sort()),
+    ...(row.requiresApproval === want.requiresApproval ? [] : [`approval ${row.requiresApproval ? 'on' : 'off'} → ${want.requiresApproval ? 'on' : 'off'}`]),
+    ...setChange('approval.approvers', row.approvers, approvers),
+    // Channels and timeout mean nothing without approval; comparing them then would only add noise.
+    ...(want.requiresApproval
+      ? [
+          ...change('approval.timeoutMinutes', row.approvalTimeoutMinutes, want.approvalTimeoutMinutes),
+          ...change('approval.channels.slack', row.approvalChannels.slack, want.approvalChannels.slack),
+          ...change('approval.channels.teams', row.approvalChannels.teams, want.approvalChannels.teams),
+        ]
+      : []),
+  ];
+}
+
+function describeNew(r: RoleSpec): string {
+  return [
+    plural(r.members.length, 'member'),
+    plural(r.resources.length, 'resource'),
+    r.maxSessionDurationHours !== undefined ? `max ${r.maxSessionDurationHours}h` : undefined,
+    r.approval ? `approval by ${r.approval.approvers.join(',')}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
