@@ -143,7 +143,8 @@ export async function addClaimAddress(
     const resourceIds = await tx
       .selectDistinct({ id: sessionRules.resourceId })
       .from(sessionRules)
-      .where(eq(sessionRules.sessionId, session.id));
+      .where(eq(sessionRules.sessionId, session.id))
+      .orderBy(sessionRules.resourceId);
     const now = deps.clock.now();
     await tx.update(sessions).set(version === 4 ? { ipv4: input.ip, updatedAt: now } : { ipv6: input.ip, updatedAt: now }).where(eq(sessions.id, session.id));
     await tx

@@ -43,7 +43,8 @@ export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
           sql`((${sessionRules.state} = 'PENDING' and ${sessions.state} in ('PENDING','ACTIVE','PARTIAL'))
                 or ${sessionRules.state} = 'REMOVING')`,
         ),
-      );
+      )
+      .orderBy(sessionRules.resourceId);
     for (const r of stuck) await deps.jobs.syncResource(tx, r.resourceId);
     return { expired: overdue.length, approvalsTimedOut: lateApprovals.length, resourcesResynced: stuck.length };
   });
@@ -66,7 +67,7 @@ export async function reconcileAll(deps: EngineDeps): Promise<number> {
           sql`exists (select 1 from ${sessions} s where s.id = ${sessionRules.sessionId} and s.state in ('ACTIVE','PARTIAL'))`,
         ),
       );
-    const active = await tx.select({ id: resources.id }).from(resources).where(eq(resources.isActive, true));
+    const active = await tx.select({ id: resources.id }).from(resources).where(eq(resources.isActive, true)).orderBy(resources.id);
     for (const r of active) await deps.jobs.reconcileResource(tx, r.id);
     return active.length;
   });
@@ -75,7 +76,7 @@ export async function reconcileAll(deps: EngineDeps): Promise<number> {
 /** Queues a verification of every resource (active or not: a fixed one should come back). */
 export async function verifyAll(deps: EngineDeps): Promise<number> {
   return deps.db.transaction(async (tx) => {
-    const all = await tx.select({ id: resources.id }).from(resources);
+    const all = await tx.select({ id: resources.id }).from(resources).orderBy(resources.id);
     for (const r of all) await deps.jobs.verifyResource(tx, r.id);
     return all.length;
   });
