@@ -165,12 +165,23 @@ describe('aws-security-group provider', () => {
   });
 
   it('refuses a bad config, missing region or empty ports permanently', async () => {
-    await expect(provider.apply({ ...resource, config: { maxRulesPerSG: 5 } }, { add: [A], remove: [] })).rejects.toMatchObject({ code: 'INVALID_CONFIG', retryable: false });
+    const typo = { ...resource, config: { maxRulesPerSG: 5 } };
+    expect(failure((await provider.apply(typo, { add: [A], remove: [] })).added.get(A))).toMatchObject({ code: 'INVALID_CONFIG', retryable: false });
+    expect(await provider.verify(typo)).toMatchObject({ reachable: false, permitted: false });
     await expect(provider.list({ ...resource, region: null })).rejects.toMatchObject({ code: 'INVALID_RESOURCE', retryable: false });
-    await expect(provider.apply({ ...resource, ports: [] }, { add: [A], remove: [] })).rejects.toMatchObject({ code: 'INVALID_RESOURCE' });
+    const noPorts = { ...resource, ports: [] };
+    expect(failure((await provider.apply(noPorts, { add: [A], remove: [] })).added.get(A)).code).toBe('INVALID_RESOURCE');
     const result = await provider.apply(resource, { add: ['10.0.0.5/24', 'nonsense'], remove: ['nonsense'] });
     expect(failure(result.added.get('10.0.0.5/24')).code).toBe('INVALID_CIDR');
     expect(result.removed.get('nonsense')).toMatchObject({ ok: true });
+  });
+
+  it('still lists and removes its rules when the config or ports became invalid', async () => {
+    await provider.apply(resource, { add: [A, B], remove: [] });
+    const broken = { ...resource, ports: [], config: { typo: true } };
+    expect((await provider.list(broken))?.map((e) => e.cidr).sort()).toEqual([A, B]);
+    expect((await provider.apply(broken, { add: [], remove: [A] })).removed.get(A)).toMatchObject({ ok: true });
+    expect(ours(resource).map((r) => r.cidrIpv4)).toEqual([B]);
   });
 
   it('reports a missing security group as NOT_FOUND', async () => {

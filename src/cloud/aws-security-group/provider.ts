@@ -30,6 +30,11 @@ export interface GroupContext {
   ec2: EC2Client;
   groupId: string;
   config: AwsSecurityGroupConfig;
+  /**
+   * A bad config or ports list. It blocks additions (and verify) but not list() or removals:
+   * revoking our own rules by id needs neither, and a typo must not leave access behind.
+   */
+  problem?: ProviderError | undefined;
   specsFor(family: Family): RuleSpec[];
   err: AwsErrorContext;
 }
@@ -38,13 +43,19 @@ export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProv
   const clients = createEc2Clients(deps);
 
   async function context(resource: ResourceTarget): Promise<GroupContext> {
-    const config = parseResourceConfig(AwsSecurityGroupConfig, resource);
-    const problem = portsProblem(resource.ports);
-    if (problem) throw new ProviderError('INVALID_RESOURCE', `resource "${resource.name}": ${problem}`, { retryable: false });
+    let config = AwsSecurityGroupConfig.parse({});
+    let problem: ProviderError | undefined;
+    try {
+      config = parseResourceConfig(AwsSecurityGroupConfig, resource);
+    } catch (e) {
+      problem = e as ProviderError;
+    }
+    const badPorts = portsProblem(resource.ports);
+    if (badPorts && !problem) problem = new ProviderError('INVALID_RESOURCE', `resource "${resource.name}": ${badPorts}`, { retryable: false });
     const region = requireRegion(resource);
     const ec2 = await clients.forResource(resource);
     const err = { target: `security group ${resource.identifier} in ${region}`, credential: resource.credential?.name };
-    return { ec2, groupId: resource.identifier, config, specsFor: (f) => ruleSpecs(resource.ports, f), err };
+    return { ec2, groupId: resource.identifier, config, problem, specsFor: (f) => ruleSpecs(resource.ports, f), err };
   }
 
   async function read(ctx: GroupContext, ownerId?: string): Promise<InboundRule[]> {
@@ -74,6 +85,7 @@ export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProv
 
   async function add(resource: ResourceTarget, ctx: GroupContext, initial: InboundRule[], cidrs: string[]) {
     const outcomes = new Map<string, CidrOutcome>();
+    if (ctx.problem) return new Map(cidrs.map((input) => [input, { ok: false, error: ctx.problem! }] as const));
     let pending: Candidate[] = [];
     for (const input of cidrs) {
       const parsed = parseCidr(input);

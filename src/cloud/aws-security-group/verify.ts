@@ -18,6 +18,7 @@ export async function verifySecurityGroup(resource: ResourceTarget, context: () 
   let ctx: GroupContext;
   try {
     ctx = await context();
+    if (ctx.problem) throw ctx.problem;
   } catch (e) {
     return { reachable: false, permitted: false, capacityLeft: unknown, message: toProviderError(e, { target: resource.identifier }).message };
   }
