@@ -38,6 +38,7 @@ export interface CloudOverrides {
     maxRetries?: number;
     retryDelayMs?: number;
   };
-  gcp?: { endpoint?: string; tokenUri?: string };
+  /** `endpoint` e.g. `http://127.0.0.1:4010` (compute REST); `tokenUri` receives the service-account JWT grant. */
+  gcp?: { endpoint?: string; tokenUri?: string; timeoutMs?: number; operationTimeoutMs?: number; retryDelayMs?: number };
   script?: { shell?: string };
 }

@@ -11,6 +11,7 @@ const LOADERS: Record<string, () => Promise<Factory>> = {
   script: async () => (await import('./script/script-provider.ts')).createScriptProvider,
   'aws-security-group': async () => (await import('./aws-security-group/provider.ts')).createAwsSecurityGroupProvider,
   'aws-prefix-list': async () => (await import('./aws-prefix-list/provider.ts')).createAwsPrefixListProvider,
+  'gcp-firewall': async () => (await import('./gcp-firewall/gcp-provider.ts')).createGcpFirewallProvider,
   'azure-nsg': async () => (await import('./azure-nsg/azure-nsg-provider.ts')).createAzureNsgProvider,
 };
 
