@@ -151,7 +151,7 @@ export async function addClaimAddress(
       .insert(sessionRules)
       .values(resourceIds.map((r) => ({ sessionId: session.id, resourceId: r.id, ipVersion: version, cidr: hostCidr(input.ip), state: 'PENDING' as const, updatedAt: now })))
       .onConflictDoNothing();
-    for (const r of resourceIds) await deps.jobs.syncResource(tx, r.id);
+    await deps.jobs.syncResources(tx, resourceIds.map((r) => r.id));
     await recordAudit(tx, actor, { action: 'CLAIM_ADD_ADDRESS', targetType: 'session', targetId: session.id, details: { ipVersion: version, ip: input.ip } });
     return { added: true, ipVersion: version };
   });

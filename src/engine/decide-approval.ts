@@ -71,7 +71,7 @@ async function approve(tx: Tx, deps: EngineDeps, session: SessionRow, approvalId
   await tx.update(approvals).set({ status: 'APPROVED', deciderUserId: deciderId, reason, decidedAt: now }).where(eq(approvals.id, approvalId));
   await tx.update(sessions).set({ state: 'PENDING', startedAt: now, expiresAt, updatedAt: now }).where(eq(sessions.id, session.id));
   const rules = await tx.select({ resourceId: sessionRules.resourceId }).from(sessionRules).where(eq(sessionRules.sessionId, session.id));
-  for (const resourceId of [...new Set(rules.map((r) => r.resourceId))].sort()) await deps.jobs.syncResource(tx, resourceId);
+  await deps.jobs.syncResources(tx, rules.map((r) => r.resourceId));
   await deps.jobs.expireSession(tx, session.id, expiresAt);
   await deps.jobs.notifySession(tx, session.id, 'approved');
   return 'PENDING';

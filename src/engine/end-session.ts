@@ -51,9 +51,8 @@ export async function beginEnding(
     .set({ state: 'REMOVING', updatedAt: now })
     .where(and(eq(sessionRules.sessionId, session.id), inArray(sessionRules.state, ['PENDING', 'APPLIED'])))
     .returning({ resourceId: sessionRules.resourceId });
-  // Jobs are keyed per resource; adding them in one global order keeps concurrent enders from deadlocking.
-  const resourceIds = [...new Set(releasing.map((r) => r.resourceId))].sort();
-  for (const resourceId of resourceIds) await deps.jobs.syncResource(tx, resourceId);
+  const resourceIds = [...new Set(releasing.map((r) => r.resourceId))];
+  await deps.jobs.syncResources(tx, resourceIds);
   if (resourceIds.length === 0) {
     await tx
       .update(sessions)

@@ -103,8 +103,9 @@ export interface SecretResolver {
  * follows it commit together. Implemented with graphile-worker in jobs/.
  */
 export interface JobQueue {
-  /** Converge one resource on its desired set; deduplicated per resource, one at a time per resource. */
-  syncResource(tx: DbOrTx, resourceId: string, opts?: { runAt?: Date; attempt?: number }): Promise<void>;
+  /** Converge resources on their desired sets; deduplicated per resource, one at a time per resource.
+   *  One round trip for any number of resources. */
+  syncResources(tx: DbOrTx, resourceIds: readonly string[], opts?: { runAt?: Date; attempt?: number }): Promise<void>;
   /** Compare one resource with what the cloud really holds and repair drift both ways. */
   reconcileResource(tx: DbOrTx, resourceId: string): Promise<void>;
   /** Checks that a resource is reachable and changeable (after a config change, and periodically). */

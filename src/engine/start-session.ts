@@ -95,6 +95,20 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
     ),
   );
 
+  await recordAudit(tx, input.actor, {
+    action: needsApproval ? 'SESSION_REQUEST' : 'SESSION_START',
+    targetType: 'session',
+    targetId: session.id,
+    details: {
+      durationMinutes: duration,
+      resourceCount: entitlements.resourceIds.length,
+      ipv4: addresses.ipv4,
+      ipv6: addresses.ipv6,
+      origin: input.origin,
+    },
+  });
+  // Jobs last: their keyed rows are shared by every session on a resource, so hold their locks
+  // for as short a time as possible (until the commit right after).
   if (needsApproval) {
     const timeout = Math.min(...entitlements.approvalRoles.map((r) => r.timeoutMinutes));
     const expiresAt = new Date(now.getTime() + timeout * MINUTE_MS);
@@ -109,21 +123,9 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
     await deps.jobs.notifySession(tx, session.id, 'approval_requested');
   } else {
     await deps.jobs.expireSession(tx, session.id, session.expiresAt!);
-    for (const resourceId of entitlements.resourceIds) await deps.jobs.syncResource(tx, resourceId);
+    await deps.jobs.syncResources(tx, entitlements.resourceIds);
     await deps.jobs.notifySession(tx, session.id, 'started');
   }
-  await recordAudit(tx, input.actor, {
-    action: needsApproval ? 'SESSION_REQUEST' : 'SESSION_START',
-    targetType: 'session',
-    targetId: session.id,
-    details: {
-      durationMinutes: duration,
-      resourceCount: entitlements.resourceIds.length,
-      ipv4: addresses.ipv4,
-      ipv6: addresses.ipv6,
-      origin: input.origin,
-    },
-  });
   return session.id;
 }
 

@@ -45,7 +45,7 @@ export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
         ),
       )
       .orderBy(sessionRules.resourceId);
-    for (const r of stuck) await deps.jobs.syncResource(tx, r.resourceId);
+    await deps.jobs.syncResources(tx, stuck.map((r) => r.resourceId));
     return { expired: overdue.length, approvalsTimedOut: lateApprovals.length, resourcesResynced: stuck.length };
   });
 }

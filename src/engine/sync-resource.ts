@@ -69,7 +69,7 @@ export async function syncResource(deps: SyncDeps, resourceId: string, opts: Syn
     const attempt = (opts.attempt ?? 0) + 1;
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
     report.retryAt = new Date(deps.clock.now().getTime() + delay);
-    await deps.jobs.syncResource(deps.db, resourceId, { runAt: report.retryAt, attempt });
+    await deps.jobs.syncResources(deps.db, [resourceId], { runAt: report.retryAt, attempt });
   }
   for (const f of report.failed.filter((x) => x.op === 'remove')) {
     deps.logger.error({ resourceId, cidr: f.cidr, code: f.code }, `removal failed, will retry: ${f.message}`);

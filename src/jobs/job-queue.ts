@@ -34,16 +34,23 @@ interface AddJob {
  */
 export function createJobQueue(opts: { notifications: boolean }): JobQueue {
   return {
-    async syncResource(tx, resourceId, o = {}) {
-      await addJob(tx, {
-        name: JOB.syncResource,
-        payload: { resourceId, attempt: o.attempt ?? 0 },
-        key: `${JOB.syncResource}:${resourceId}`,
-        queue: resourceQueue(resourceId),
-        runAt: o.runAt,
+    async syncResources(tx, resourceIds, o = {}) {
+      if (resourceIds.length === 0) return;
+      // Sorted: the keyed job rows are shared by every transaction touching a resource, and one
+      // global order means two of them can never wait on each other in a cycle.
+      const ids = [...new Set(resourceIds)].sort();
+      await addJobs(
+        tx,
+        ids.map((resourceId) => ({
+          name: JOB.syncResource,
+          payload: { resourceId, attempt: o.attempt ?? 0 },
+          key: `${JOB.syncResource}:${resourceId}`,
+          queue: resourceQueue(resourceId),
+          runAt: o.runAt,
+        })),
         // A retry must not push back a sync that new sessions already asked for sooner.
-        mode: o.runAt ? 'preserve_run_at' : 'replace',
-      });
+        { preserveRunAt: !!o.runAt },
+      );
     },
     async reconcileResource(tx, resourceId) {
       await addJob(tx, {
@@ -68,6 +75,26 @@ export function createJobQueue(opts: { notifications: boolean }): JobQueue {
       await addJob(tx, { name: JOB.notifySession, payload: { sessionId, event } });
     },
   };
+}
+
+/** Many keyed jobs in one statement (graphile_worker.add_jobs has add_job's key semantics). */
+async function addJobs(tx: DbOrTx, jobs: AddJob[], opts: { preserveRunAt: boolean }): Promise<void> {
+  const specs = jobs.map((j) => ({
+    identifier: j.name,
+    payload: j.payload,
+    queue_name: j.queue ?? null,
+    run_at: j.runAt ? j.runAt.toISOString() : null,
+    max_attempts: j.maxAttempts ?? 25,
+    job_key: j.key ?? null,
+  }));
+  await tx.execute(sql`select count(*) from graphile_worker.add_jobs(
+    array(
+      select row(x.identifier, x.payload, x.queue_name, x.run_at, x.max_attempts::smallint, x.job_key, 0::smallint, null::text[])::graphile_worker.job_spec
+      from json_to_recordset(${JSON.stringify(specs)}::json)
+        as x(identifier text, payload json, queue_name text, run_at timestamptz, max_attempts int, job_key text)
+    ),
+    ${opts.preserveRunAt}
+  )`);
 }
 
 async function addJob(tx: DbOrTx, job: AddJob): Promise<void> {
