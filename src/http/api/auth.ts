@@ -1,0 +1,47 @@
+import type { FastifyRequest } from 'fastify';
+import { authenticateApiKey, type ApiKeyPrincipal, type ApiScope } from '../../engine/api-keys.ts';
+import type { Actor } from '../../engine/audit.ts';
+import type { EngineDeps } from '../../engine/deps.ts';
+import { AppError } from '../../shared/errors.ts';
+
+/** The engine actor for a request made with an API key: the key's owner, through that key. */
+export type ApiActor = Actor & { userId: string; orgId: string };
+
+export interface ApiCaller {
+  principal: ApiKeyPrincipal;
+  actor: ApiActor;
+}
+
+/** `Authorization: Bearer eg_live_…` or `X-API-Key: eg_live_…`. */
+export function readApiKey(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  if (auth) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    return m?.[1];
+  }
+  const key = request.headers['x-api-key'];
+  return typeof key === 'string' && key.trim() ? key.trim() : undefined;
+}
+
+/**
+ * Authenticates the request's key and checks one scope. No key or a bad one → 401 (the same
+ * answer for unknown, revoked and expired keys); a valid key without the scope → 403 naming it.
+ */
+export async function authenticate(request: FastifyRequest, engine: Pick<EngineDeps, 'db' | 'clock'>, scope: ApiScope | null): Promise<ApiCaller> {
+  const token = readApiKey(request);
+  if (!token) throw new AppError('UNAUTHORIZED', 'Send an API key: "Authorization: Bearer eg_live_…" or "X-API-Key: eg_live_…".');
+  const principal = await authenticateApiKey(engine.db, engine.clock, token);
+  if (scope && !principal.scopes.includes(scope)) {
+    throw new AppError('FORBIDDEN', `This API key lacks the scope "${scope}".`, { details: { requiredScope: scope } });
+  }
+  const actor: ApiActor = {
+    type: 'api_key',
+    orgId: principal.orgId,
+    userId: principal.userId,
+    apiKeyId: principal.keyId,
+    // The audit row keeps the key id as actor id; the label says whose key it was.
+    label: `${principal.email} (api-key:${principal.keyPrefix})`,
+    ip: request.clientIp,
+  };
+  return { principal, actor };
+}

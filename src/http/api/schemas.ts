@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { API_SCOPES } from '../../engine/api-keys.ts';
+import type { SessionView } from '../../engine/session-view.ts';
+import { parseDurationMinutes } from '../../shared/duration.ts';
+
+/**
+ * The REST API's request and response shapes. The routes validate with them and the OpenAPI
+ * document is generated from them (openapi.ts), so the two cannot drift apart. Named schemas
+ * (`.meta({ id })`) become OpenAPI components; ids and descriptions live in zod's global
+ * registry, where z.toJSONSchema reads them.
+ */
+
+export const SESSION_STATES = ['AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL', 'FAILED', 'EXPIRING', 'EXPIRED', 'CANCELLED', 'DENIED'] as const;
+// Fails to compile when the engine gains a state this list lacks.
+const _allStates: Exclude<SessionView['state'], (typeof SESSION_STATES)[number]> extends never ? true : never = true;
+void _allStates;
+export const RULE_STATES = ['PENDING', 'APPLIED', 'FAILED', 'REMOVING', 'REMOVED'] as const;
+
+const isoDate = z.iso.datetime();
+const MAX_MINUTES = 7 * 24 * 60;
+
+// ---------- responses ----------
+
+export const SessionRule = z
+  .object({
+    resourceId: z.string(),
+    resourceName: z.string(),
+    kind: z.string().describe('Provider kind, e.g. aws-security-group'),
+    ipVersion: z.union([z.literal(4), z.literal(6)]),
+    cidr: z.string().describe('/32 or /128'),
+    state: z.enum(RULE_STATES),
+    error: z.string().nullable().describe('Why the rule could not be applied or removed'),
+  })
+  .meta({ id: 'SessionRule' });
+
+export const Session = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    userEmail: z.string(),
+    state: z.enum(SESSION_STATES),
+    ipv4: z.string().nullable(),
+    ipv6: z.string().nullable(),
+    durationMinutes: z.number().int().describe('Requested length, extensions not included'),
+    origin: z.string().describe('slack, teams, api or web'),
+    createdAt: isoDate,
+    startedAt: isoDate.nullable().describe('When the clock started (entering PENDING; null while awaiting approval)'),
+    expiresAt: isoDate.nullable(),
+    endedAt: isoDate.nullable(),
+    endedReason: z.string().nullable().describe('MANUAL, ADMIN, EXPIRED, APPROVAL_DENIED or APPROVAL_TIMEOUT'),
+    maxExpiresAt: isoDate.nullable().describe('The latest expiry extensions can reach'),
+    canExtend: z.boolean(),
+    approval: z
+      .object({
+        status: z.string().describe('PENDING, APPROVED, DENIED, TIMED_OUT or WITHDRAWN'),
+        expiresAt: isoDate,
+        deciderUserId: z.string().nullable(),
+        reason: z.string().nullable(),
+      })
+      .nullable(),
+    rules: z.array(SessionRule).describe('One per resource and IP version'),
+  })
+  .meta({ id: 'Session' });
+export type Session = z.input<typeof Session>;
+
+export const SessionList = z.object({ items: z.array(Session) });
+
+export const StopResult = z.object({ session: Session, alreadyEnded: z.boolean().describe('The session had already ended: nothing changed') });
+export const ExtendResult = z.object({
+  session: Session,
+  addedMinutes: z.number().int(),
+  trimmed: z.boolean().describe('The extension was cut short at the session cap'),
+});
+export const ApprovalResult = z.object({
+  sessionId: z.string(),
+  state: z.enum(SESSION_STATES),
+  status: z.string().describe('The approval status after the call'),
+  alreadyDecided: z.boolean(),
+});
+
+export const AuditEvent = z
+  .object({
+    id: z.number().int(),
+    at: isoDate,
+    actorType: z.string(),
+    actorId: z.string().nullable(),
+    actorLabel: z.string().nullable(),
+    action: z.string(),
+    targetType: z.string().nullable(),
+    targetId: z.string().nullable(),
+    result: z.enum(['SUCCESS', 'DENIED', 'FAILURE']),
+    ip: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEvent' });
+export const AuditPage = z.object({ items: z.array(AuditEvent), total: z.number().int(), page: z.number().int(), size: z.number().int() });
+
+export const Me = z.object({
+  user: z.object({ id: z.string(), email: z.string(), isAdmin: z.boolean() }),
+  orgId: z.string(),
+  apiKey: z.object({ id: z.string(), prefix: z.string(), scopes: z.array(z.enum(API_SCOPES)) }),
+  durations: z.object({
+    offeredMinutes: z.array(z.number().int()).describe('What POST /sessions accepts for this user'),
+    maxTotalMinutes: z.number().int().describe('The longest a session may run, extensions included'),
+  }),
+});
+
+export const ErrorResponse = z
+  .object({
+    error: z.string().describe('Stable code, e.g. VALIDATION_FAILED, SESSION_NOT_FOUND'),
+    message: z.string().describe('Safe to show to a person'),
+    requestId: z.string(),
+    details: z.record(z.string(), z.unknown()).optional().describe('fields (per-field messages), offeredMinutes, requiredScope …'),
+  })
+  .meta({ id: 'Error' });
+
+// ---------- requests ----------
+
+const hoursField = z
+  .number()
+  .positive()
+  .max(MAX_MINUTES / 60)
+  .refine((h) => Number.isInteger(Math.round(h * 60 * 1e6) / 1e6), 'Must be a whole number of minutes.');
+
+/** No IP field on purpose: the address is the caller's, detected server-side (DESIGN.md §4). */
+export const StartSessionBody = z
+  .strictObject({
+    durationHours: hoursField.optional().describe('Session length in hours (e.g. 2 or 1.5)'),
+    duration: z
+      .string()
+      .max(20)
+      .refine((s) => parseDurationMinutes(s) !== undefined, 'Expected a duration like "2h", "90m" or "1h30m".')
+      .optional()
+      .describe('Session length as text: "2h", "90m", "1h30m"'),
+  })
+  .refine((b) => b.durationHours === undefined || b.duration === undefined, { message: 'Give durationHours or duration, not both.', path: ['duration'] });
+
+export const ExtendSessionBody = z
+  .strictObject({
+    additionalHours: hoursField.optional(),
+    additionalMinutes: z.number().int().min(1).max(MAX_MINUTES).optional(),
+  })
+  .refine((b) => (b.additionalHours === undefined) !== (b.additionalMinutes === undefined), {
+    message: 'Give exactly one of additionalHours or additionalMinutes.',
+    path: ['additionalMinutes'],
+  });
+
+export const ApprovalBody = z.strictObject({
+  decision: z.enum(['approve', 'deny']),
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+
+export const EmptyBody = z.strictObject({});
+export const EmptyQuery = z.strictObject({});
+
+const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+const intParam = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'Expected a whole number.')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+export const ListSessionsQuery = z.strictObject({
+  live: boolParam.optional().describe('Only sessions still running, waiting or ending'),
+  limit: intParam(1, 200).optional().describe('1 to 200; default 100'),
+});
+
+export const AdminSessionsQuery = z.strictObject({
+  state: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
+    .pipe(z.array(z.enum(SESSION_STATES)))
+    .optional()
+    .describe('Comma-separated states; default: the live and ending ones'),
+  limit: intParam(1, 500).optional().describe('1 to 500; default 500'),
+});
+
+export const AuditQuery = z.strictObject({
+  action: z.string().max(100).optional().describe('e.g. SESSION_START'),
+  actor: z.string().max(300).optional().describe('Exact actor label, e.g. an email'),
+  targetId: z.string().max(100).optional(),
+  result: z.enum(['SUCCESS', 'DENIED', 'FAILURE']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  page: intParam(0, 100_000).optional().describe('0-based; default 0'),
+  size: intParam(1, 200).optional().describe('Default 50, at most 200'),
+});
+
+/** Minutes from the start body, or undefined for the default duration. */
+export function requestedMinutes(body: z.output<typeof StartSessionBody>): number | undefined {
+  if (body.duration !== undefined) return parseDurationMinutes(body.duration);
+  return body.durationHours !== undefined ? Math.round(body.durationHours * 60) : undefined;
+}

@@ -1,0 +1,41 @@
+import type { SessionView } from '../../engine/session-view.ts';
+import type { RULE_STATES, Session } from './schemas.ts';
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/**
+ * The API's session shape (schemas.ts `Session`), from the engine's view. Internal ids of the
+ * organization stay out; dates are ISO-8601 UTC.
+ */
+export function toSessionJson(v: SessionView): Session {
+  return {
+    id: v.id,
+    userId: v.userId,
+    userEmail: v.userEmail,
+    state: v.state,
+    ipv4: v.ipv4,
+    ipv6: v.ipv6,
+    durationMinutes: v.durationMinutes,
+    origin: v.origin,
+    createdAt: v.createdAt.toISOString(),
+    startedAt: iso(v.startedAt),
+    expiresAt: iso(v.expiresAt),
+    endedAt: iso(v.endedAt),
+    endedReason: v.endedReason,
+    maxExpiresAt: iso(v.capAt),
+    canExtend: v.canExtend,
+    approval: v.approval
+      ? { status: v.approval.status, expiresAt: v.approval.expiresAt.toISOString(), deciderUserId: v.approval.deciderUserId, reason: v.approval.reason }
+      : null,
+    rules: v.rules.map((r) => ({
+      resourceId: r.resourceId,
+      resourceName: r.resourceName,
+      kind: r.kind,
+      ipVersion: r.ipVersion,
+      cidr: r.cidr,
+      // The engine types rule states as plain strings; the values are the RULE_STATES.
+      state: r.state as (typeof RULE_STATES)[number],
+      error: r.error,
+    })),
+  };
+}

@@ -1,0 +1,73 @@
+import { formatMinutes } from '../../shared/duration.ts';
+import { html, type SafeHtml } from './html.ts';
+import { CLAIM_PAGE_SCRIPT } from './page-script.ts';
+
+export interface Page {
+  status: number;
+  title: string;
+  body: SafeHtml;
+  config?: unknown;
+  script?: string;
+}
+
+/** What GET /c/:token shows: what a click on Confirm will do. Changes nothing. */
+export function previewPage(p: {
+  userEmail: string;
+  orgName: string;
+  durationMinutes: number;
+  ip: string | undefined;
+  csrf: string;
+  action: string;
+  expiresAt: Date;
+}): Page {
+  if (!p.ip) {
+    return messagePage(400, 'Address unknown', 'EntryGuard could not tell your IP address from this connection. Try again from another network, or ask an admin.');
+  }
+  const duration = formatMinutes(p.durationMinutes);
+  return {
+    status: 200,
+    title: 'Confirm access',
+    body: html`<h1>Start a ${duration} session?</h1>
+<p>Start a <strong>${duration}</strong> session for <strong>${p.userEmail}</strong> (${p.orgName}) from <code id="eg-ip">${p.ip}</code>?</p>
+<p class="muted">This opens that address on the firewalls you have access to, until the session ends. Only confirm if this is your own network.</p>
+<form method="post" action="${p.action}">
+<input type="hidden" name="csrf" value="${p.csrf}">
+<button type="submit" id="eg-confirm">Confirm</button>
+</form>
+<p class="muted">This link works once and expires at ${p.expiresAt.toISOString().slice(11, 16)} UTC.</p>`,
+  };
+}
+
+/** After Confirm: the session is starting; the script follows it live. */
+export function startedPage(p: {
+  userEmail: string;
+  durationMinutes: number;
+  ip: string;
+  statusUrl: string;
+  otherFamily?: { url: string; familyToken: string } | undefined;
+}): Page {
+  return {
+    status: 200,
+    title: 'Session starting',
+    body: html`<h1>Session starting</h1>
+<p>A ${formatMinutes(p.durationMinutes)} session for <strong>${p.userEmail}</strong> from <code>${p.ip}</code>.</p>
+<p>State: <span id="eg-state" class="badge s-pending" data-state="PENDING">PENDING</span></p>
+<p id="eg-expires" class="muted"></p>
+<ul id="eg-rules"></ul>
+<p id="eg-note" class="muted" aria-live="polite">Opening the firewalls…</p>
+<p id="eg-family" class="muted"></p>
+<p class="muted">You can close this page; chat keeps you posted.</p>`,
+    config: { statusUrl: p.statusUrl, intervalMs: 1500, slowIntervalMs: 5000, maxPollMs: 10 * 60_000, otherFamily: p.otherFamily ?? null },
+    script: CLAIM_PAGE_SCRIPT,
+  };
+}
+
+/** Invalid, used or expired links, refusals, CSRF failures: a clear sentence, nothing else. */
+export function messagePage(status: number, title: string, message: string): Page {
+  return {
+    status,
+    title,
+    body: html`<h1>${title}</h1>
+<p class="${status >= 400 ? 'warn' : ''}" id="eg-message">${message}</p>`,
+  };
+}

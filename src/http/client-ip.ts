@@ -1,0 +1,77 @@
+import { cidrContains, ipVersion, normalizeIp } from '../shared/ip.ts';
+
+/**
+ * Where a request really came from (DESIGN.md §4). The address opened on the firewalls is this
+ * one, so the rule lives in exactly one place:
+ *
+ * * the socket's peer address, unless that peer is a trusted proxy;
+ * * from a trusted proxy, `X-Forwarded-For` read right to left: each proxy appends the address
+ *   it saw, so the rightmost entries were written by our own proxies and everything left of the
+ *   first untrusted address was written by the caller and proves nothing.
+ *
+ * We deliberately do not use fastify's `trustProxy` option, whose rules differ in the details.
+ */
+export type TrustCheck = (ip: string) => boolean;
+
+const NAMED: Record<string, string[]> = {
+  loopback: ['127.0.0.0/8', '::1/128'],
+};
+
+/**
+ * Builds the trust check from TRUST_PROXY entries: IPs, CIDRs or `loopback`. Throws on an entry
+ * that is none of these, so a typo fails at start instead of silently trusting nobody.
+ */
+export function createTrustCheck(entries: readonly string[]): TrustCheck {
+  const cidrs = entries.flatMap((raw) => {
+    const entry = raw.trim();
+    const named = NAMED[entry.toLowerCase()];
+    if (named) return named;
+    if (!isCidrOrIp(entry)) throw new Error(`TRUST_PROXY entry is not an IP address, CIDR or "loopback": ${entry}`);
+    return [entry.includes('/') ? entry : `${entry}/${ipVersion(entry) === 4 ? 32 : 128}`];
+  });
+  return (ip) => cidrs.some((cidr) => cidrContains(cidr, ip));
+}
+
+function isCidrOrIp(entry: string): boolean {
+  const [base = '', bits, ...rest] = entry.split('/');
+  const v = ipVersion(base);
+  if (!v || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (v === 4 ? 32 : 128);
+}
+
+/**
+ * The client address of a request, or undefined when it cannot be told (no peer address, or a
+ * trusted proxy sent an entry that is not an address — guessing would open the wrong IP).
+ * `forwardedFor` is the raw header: one string (Node joins repeated headers with ", ") or a list.
+ */
+export function resolveClientIp(peer: string | undefined, forwardedFor: string | string[] | undefined, isTrusted: TrustCheck): string | undefined {
+  if (!peer) return undefined;
+  const peerIp = normalizeIp(peer);
+  if (!ipVersion(peerIp)) return undefined;
+  if (!isTrusted(peerIp) || forwardedFor === undefined) return peerIp;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (hops.length === 0) return peerIp;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const ip = parseHop(hops[i]!);
+    if (!ip) return undefined;
+    if (!isTrusted(ip)) return ip;
+    // Every hop trusted (a client inside a trusted network): the leftmost is the origin.
+    if (i === 0) return ip;
+  }
+  return undefined;
+}
+
+/** One X-Forwarded-For entry; some proxies append a port (`1.2.3.4:5678`, `[2001:db8::1]:443`). */
+function parseHop(hop: string): string | undefined {
+  let candidate = hop;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
+  if (bracketed) candidate = bracketed[1]!;
+  else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(hop)) candidate = hop.slice(0, hop.lastIndexOf(':'));
+  const ip = normalizeIp(candidate);
+  return ipVersion(ip) ? ip : undefined;
+}

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+
+export interface Readiness {
+  database: boolean;
+  worker: boolean;
+  /** Why a check failed, for operators (never shown to end users). */
+  detail?: string;
+}
+
+export interface ReadinessOptions {
+  db: Db;
+  /** When a worker runs in this process: whether it is alive. Absent in a web-only process. */
+  workerInProcess?: () => boolean;
+  /** How long `select 1` may take before the database counts as down. */
+  timeoutMs?: number;
+}
+
+/** Jobs overdue longer than this with no worker picking them up mean no worker is running. */
+const STALE_JOB_SECONDS = 60;
+
+/**
+ * The /readyz check. Database: `select 1` within a short timeout. Worker: in-process, its own
+ * liveness; otherwise (web-only) healthy unless jobs have been due for over a minute without any
+ * worker locking them. Jobs waiting behind a locked queue (one change at a time per firewall)
+ * are not stale: their queue is busy, not abandoned.
+ */
+export function createReadinessCheck(opts: ReadinessOptions): () => Promise<Readiness> {
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  return async () => {
+    const problems: string[] = [];
+    const database = await withTimeout(opts.db.execute(sql`select 1`), timeoutMs).then(
+      () => true,
+      (err: unknown) => {
+        problems.push(`database: ${describe(err)}`);
+        return false;
+      },
+    );
+    let worker: boolean;
+    if (opts.workerInProcess) {
+      worker = opts.workerInProcess();
+      if (!worker) problems.push('worker: the in-process worker is not running');
+    } else if (!database) {
+      worker = false;
+      problems.push('worker: unknown while the database is down');
+    } else {
+      worker = await withTimeout(countStaleJobs(opts.db), timeoutMs).then(
+        (stale) => {
+          if (stale > 0) problems.push(`worker: ${stale} job(s) due for over ${STALE_JOB_SECONDS}s and not picked up`);
+          return stale === 0;
+        },
+        (err: unknown) => {
+          problems.push(`worker: ${describe(err)}`);
+          return false;
+        },
+      );
+    }
+    return problems.length ? { database, worker, detail: problems.join('; ') } : { database, worker };
+  };
+}
+
+async function countStaleJobs(db: Db): Promise<number> {
+  const rows = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n
+    from graphile_worker.jobs j
+    where j.run_at < now() - make_interval(secs => ${STALE_JOB_SECONDS})
+      and j.locked_at is null
+      and j.attempts = 0
+      and not exists (
+        select 1 from graphile_worker._private_job_queues q
+        where q.queue_name = j.queue_name and q.locked_at is not null
+      )`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

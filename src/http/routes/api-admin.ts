@@ -1,0 +1,102 @@
+import { queryAudit } from '../../engine/audit-query.ts';
+import { decideApproval } from '../../engine/decide-approval.ts';
+import type { EngineDeps } from '../../engine/deps.ts';
+import { getSession, listOrgSessions } from '../../engine/session-queries.ts';
+import { stopSession } from '../../engine/stop-session.ts';
+import { defineRoute, type ApiRoute } from '../api/api-route.ts';
+import { AdminSessionsQuery, ApprovalBody, ApprovalResult, AuditPage, AuditQuery, SessionList, StopResult, type SESSION_STATES } from '../api/schemas.ts';
+import { toSessionJson } from '../api/session-json.ts';
+import { sessionIdParam } from './api-sessions.ts';
+
+/** Org-wide views and actions: every session, admin stop, approvals, the audit trail. */
+export function adminRoutes(engine: EngineDeps): ApiRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/admin/sessions',
+      tag: 'admin',
+      scope: 'sessions:admin',
+      adminOnly: true,
+      status: 200,
+      summary: "Every session of the organization (live and ending ones unless ?state= says otherwise)",
+      query: AdminSessionsQuery,
+      response: SessionList,
+      async handle({ actor, query }) {
+        const views = await listOrgSessions(engine, actor, { states: query.state, limit: query.limit });
+        return { items: views.map(toSessionJson) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/sessions/:id/stop',
+      tag: 'admin',
+      scope: 'sessions:admin',
+      adminOnly: true,
+      status: 200,
+      summary: "Stop anyone's session (ended reason ADMIN)",
+      response: StopResult,
+      errors: [404],
+      async handle({ actor, id }) {
+        const sessionId = sessionIdParam(id);
+        const result = await stopSession(engine, { sessionId, actor, asAdmin: true });
+        return { session: toSessionJson(await getSession(engine, actor, sessionId)), alreadyEnded: result.alreadyEnded };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sessions/:id/approval',
+      tag: 'approvals',
+      scope: 'approvals:write',
+      status: 200,
+      summary: 'Approve or deny a session awaiting approval',
+      description: 'Only an approver of a role that requires approval may decide, never the requester. A second decision changes nothing.',
+      body: ApprovalBody,
+      response: ApprovalResult,
+      errors: [404],
+      async handle({ actor, id, body }) {
+        const sessionId = sessionIdParam(id);
+        const r = await decideApproval(engine, { sessionId, decision: body.decision, reason: body.reason, actor });
+        return { sessionId, state: r.state as (typeof SESSION_STATES)[number], status: r.status, alreadyDecided: r.alreadyDecided };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/audit',
+      tag: 'admin',
+      scope: 'audit:read',
+      adminOnly: true,
+      status: 200,
+      summary: 'The audit trail of the organization, newest first',
+      query: AuditQuery,
+      response: AuditPage,
+      async handle({ actor, query }) {
+        const page = await queryAudit(engine, actor, {
+          action: query.action,
+          actorLabel: query.actor,
+          targetId: query.targetId,
+          result: query.result,
+          from: query.from ? new Date(query.from) : undefined,
+          to: query.to ? new Date(query.to) : undefined,
+          page: query.page ?? 0,
+          size: query.size ?? 50,
+        });
+        return {
+          ...page,
+          items: page.items.map((e) => ({
+            id: e.id,
+            at: e.at.toISOString(),
+            actorType: e.actorType,
+            actorId: e.actorId,
+            actorLabel: e.actorLabel,
+            action: e.action,
+            targetType: e.targetType,
+            targetId: e.targetId,
+            result: e.result,
+            ip: e.ip,
+            details: e.details,
+          })),
+        };
+      },
+    }),
+  ];
+}

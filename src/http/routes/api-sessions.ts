@@ -1,0 +1,116 @@
+import type { EngineDeps } from '../../engine/deps.ts';
+import { extendSession } from '../../engine/extend-session.ts';
+import { getSession, listMySessions } from '../../engine/session-queries.ts';
+import { startSession } from '../../engine/start-session.ts';
+import { stopSession } from '../../engine/stop-session.ts';
+import { AppError } from '../../shared/errors.ts';
+import { ipVersion } from '../../shared/ip.ts';
+import { defineRoute, type ApiRoute } from '../api/api-route.ts';
+import { ExtendResult, ExtendSessionBody, ListSessionsQuery, requestedMinutes, Session, SessionList, StartSessionBody, StopResult } from '../api/schemas.ts';
+import { toSessionJson } from '../api/session-json.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A malformed id is simply a session that does not exist (and never reaches the database). */
+export function sessionIdParam(id: string): string {
+  if (!UUID.test(id)) throw new AppError('SESSION_NOT_FOUND', 'No such session.');
+  return id;
+}
+
+/** The caller's own sessions: start, list, read, stop, extend. */
+export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/sessions',
+      tag: 'sessions',
+      scope: 'sessions:write',
+      status: 201,
+      summary: "Start a session for the key's user from the caller's IP address",
+      description:
+        'The address is the one this request comes from (X-Forwarded-For only from trusted proxies); there is no field for it, ' +
+        'because an address typed by the caller could be anyone\'s. Without a duration the org default (or the shortest offered) is used. ' +
+        'The session is PENDING (or AWAITING_APPROVAL) and becomes ACTIVE once the firewalls are updated: poll GET /sessions/{id}.',
+      body: StartSessionBody,
+      response: Session,
+      errors: [403, 409],
+      async handle({ body, actor, request, reply }) {
+        const ip = request.clientIp;
+        if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
+        const v = ipVersion(ip);
+        const id = await startSession(engine, {
+          orgId: actor.orgId,
+          userId: actor.userId,
+          durationMinutes: requestedMinutes(body),
+          ipv4: v === 4 ? ip : undefined,
+          ipv6: v === 6 ? ip : undefined,
+          origin: 'api',
+          actor,
+        });
+        void reply.header('location', `/api/v1/sessions/${id}`);
+        return toSessionJson(await getSession(engine, actor, id));
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/sessions',
+      tag: 'sessions',
+      scope: 'sessions:read',
+      status: 200,
+      summary: "The key's user's sessions, newest first",
+      query: ListSessionsQuery,
+      response: SessionList,
+      async handle({ actor, query }) {
+        const views = await listMySessions(engine, actor, { live: query.live ?? false, limit: query.limit ?? 100 });
+        return { items: views.map(toSessionJson) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/sessions/:id',
+      tag: 'sessions',
+      scope: 'sessions:read',
+      status: 200,
+      summary: 'One session (own, or any in the org for an admin)',
+      response: Session,
+      errors: [404],
+      async handle({ actor, id }) {
+        return toSessionJson(await getSession(engine, actor, sessionIdParam(id)));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sessions/:id/stop',
+      tag: 'sessions',
+      scope: 'sessions:write',
+      status: 200,
+      summary: 'Stop a session',
+      description: 'The session turns EXPIRING at once and CANCELLED when its rules are removed. Stopping an ended session changes nothing.',
+      response: StopResult,
+      errors: [404],
+      async handle({ actor, id }) {
+        const sessionId = sessionIdParam(id);
+        const result = await stopSession(engine, { sessionId, actor });
+        return { session: toSessionJson(await getSession(engine, actor, sessionId)), alreadyEnded: result.alreadyEnded };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sessions/:id/extend',
+      tag: 'sessions',
+      scope: 'sessions:write',
+      status: 200,
+      summary: 'Extend an ACTIVE or PARTIAL session',
+      description: 'Adds to the current expiry; an extension past the session cap is trimmed to it, one at the cap is refused (409).',
+      body: ExtendSessionBody,
+      response: ExtendResult,
+      errors: [404, 409],
+      async handle({ actor, id, body }) {
+        const sessionId = sessionIdParam(id);
+        const additionalMinutes = body.additionalMinutes ?? Math.round((body.additionalHours ?? 0) * 60);
+        const result = await extendSession(engine, { sessionId, additionalMinutes, actor });
+        return { session: toSessionJson(await getSession(engine, actor, sessionId)), addedMinutes: result.addedMinutes, trimmed: result.trimmed };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { EngineDeps } from '../engine/deps.ts';
+import type { Logger } from '../shared/logger.ts';
+import { createTrustCheck, resolveClientIp } from './client-ip.ts';
+import { installErrorHandlers } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+import type { Readiness } from './readiness.ts';
+import { installRequestLog } from './request-log.ts';
+import { apiRoutes } from './routes/api.ts';
+import { claimRoutes } from './routes/claim.ts';
+import { healthRoutes } from './routes/health.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's address by the TRUST_PROXY rule (client-ip.ts); undefined when it cannot be told. */
+    clientIp: string | undefined;
+  }
+}
+
+export interface HttpDeps {
+  engine: EngineDeps;
+  logger: Logger;
+  /** Where users reach this server (claim links, CORS and Origin checks, Secure cookies). */
+  publicUrl: string;
+  /** Single-stack host names, so the claim page can learn the user's other address family. */
+  publicUrlV4?: string | undefined;
+  publicUrlV6?: string | undefined;
+  /** Proxies whose X-Forwarded-For is believed: IPs, CIDRs or 'loopback'. */
+  trustProxy: string[];
+  claimTtlSeconds: number;
+  readiness: () => Promise<Readiness>;
+  metrics: Metrics;
+}
+
+/** Nothing we accept is bigger: a session request is a few dozen bytes. */
+export const BODY_LIMIT = 16 * 1024;
+
+/**
+ * The one HTTP server: REST API (/api/v1), claim pages (/c/:token), probes and metrics.
+ * Not listening yet: the caller decides where (`app.listen`) and when to close.
+ */
+export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const isTrusted = createTrustCheck(deps.trustProxy);
+  for (const url of [deps.publicUrl, deps.publicUrlV4, deps.publicUrlV6]) if (url) new URL(url);
+
+  const app = Fastify({
+    // Typed as fastify's base logger so the instance is a plain FastifyInstance for the route modules.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // We log one line per request ourselves (request-log.ts), with the route pattern instead
+    // of the URL: fastify's own lines would print claim tokens.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    // The client address comes from client-ip.ts only, never from fastify's own proxy rules.
+    trustProxy: false,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+
+  app.decorateRequest('clientIp', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    request.clientIp = resolveClientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], isTrusted);
+    void reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
+  });
+  installJsonParser(app);
+  installErrorHandlers(app, BODY_LIMIT);
+  installRequestLog(app, deps.metrics);
+
+  await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
+  await app.register(apiRoutes, { prefix: '/api/v1', engine: deps.engine, publicUrl: deps.publicUrl });
+  await app.register(claimRoutes, {
+    engine: deps.engine,
+    publicUrl: deps.publicUrl,
+    publicUrlV4: deps.publicUrlV4,
+    publicUrlV6: deps.publicUrlV6,
+    bodyLimit: BODY_LIMIT,
+  });
+  return app;
+}
+
+/**
+ * fastify's JSON parser (prototype-poisoning checks included), except that an empty body means
+ * "no body": clients commonly POST to /stop with a JSON content type and nothing else.
+ */
+function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parse(request, text, done);
+  });
+}

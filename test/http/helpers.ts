@@ -1,0 +1,73 @@
+import net from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createApiKey, type ApiScope } from '../../src/engine/api-keys.ts';
+import { systemActor } from '../../src/engine/audit.ts';
+import { countSessionsByState } from '../../src/engine/session-stats.ts';
+import { createMetrics, type Metrics } from '../../src/http/metrics.ts';
+import type { Readiness } from '../../src/http/readiness.ts';
+import { createHttpServer, type HttpDeps } from '../../src/http/server.ts';
+import type { TestEngine } from '../helpers/engine.ts';
+
+export const PUBLIC_URL = 'https://eg.example.test';
+
+export interface TestServer {
+  app: FastifyInstance;
+  metrics: Metrics;
+}
+
+/** The real server on the test engine; not listening unless the test calls `listen`. */
+export async function createTestServer(t: TestEngine, opts: Partial<Omit<HttpDeps, 'engine'>> & { logger?: Logger } = {}): Promise<TestServer> {
+  const metrics = opts.metrics ?? createMetrics({ sessionCounts: () => countSessionsByState(t.deps.db), logger: t.deps.logger, processMetrics: false });
+  const ready: Readiness = { database: true, worker: true };
+  const app = await createHttpServer({
+    engine: t.deps,
+    logger: opts.logger ?? t.deps.logger,
+    publicUrl: opts.publicUrl ?? PUBLIC_URL,
+    publicUrlV4: opts.publicUrlV4,
+    publicUrlV6: opts.publicUrlV6,
+    trustProxy: opts.trustProxy ?? [],
+    claimTtlSeconds: opts.claimTtlSeconds ?? 300,
+    readiness: opts.readiness ?? (async () => ready),
+    metrics,
+  });
+  return { app, metrics };
+}
+
+/** An API key for `user` with the given scopes; returns the token to send. */
+export async function keyFor(t: TestEngine, user: { id: string; orgId: string }, scopes: ApiScope[], opts: { expiresAt?: Date } = {}) {
+  const key = await createApiKey(t.deps.db, {
+    orgId: user.orgId,
+    userId: user.id,
+    name: `test-${scopes.join('+') || 'none'}`,
+    scopes,
+    ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}),
+    actor: systemActor(user.orgId, 'test'),
+  });
+  return key;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A port that was free a moment ago, for servers whose PUBLIC_URL must name their own port. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `name=value` pairs from Set-Cookie headers, ready for a Cookie header. */
+export function cookieHeader(setCookie: string | string[] | undefined): string {
+  const list = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
+  return list.map((c) => c.split(';')[0]).join('; ');
+}
+
+/** The hidden CSRF field's value on a claim page. */
+export function csrfField(page: string): string | undefined {
+  return /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+}
