@@ -1,7 +1,8 @@
 /** Reads a customer-managed prefix list: its version, state, family, max entries and entries. */
-import { DescribeManagedPrefixListsCommand, paginateGetManagedPrefixListEntries, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ProviderError } from '../../engine/ports.ts';
 import { canonicalCidr, type Family } from '../aws/cidr.ts';
+import { DescribeManagedPrefixListsCommand, paginateGetManagedPrefixListEntries } from '../aws/sdk.ts';
 
 export interface ListEntry {
   /** Canonical CIDR (for comparing). */

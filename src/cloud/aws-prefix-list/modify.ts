@@ -3,7 +3,8 @@
  * version, plan, ModifyManagedPrefixList with CurrentVersion; on a lost race read again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ModifyManagedPrefixListCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { ModifyManagedPrefixListCommand } from '../aws/sdk.ts';
 import { ProviderError, type CidrOutcome } from '../../engine/ports.ts';
 import { awsErrorDetail, hasAwsCode, toProviderError, type AwsErrorContext } from '../aws/errors.ts';
 import { isBusy, type PrefixListState } from './list-state.ts';

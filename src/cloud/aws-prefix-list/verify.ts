@@ -2,7 +2,7 @@
  * verify() for a prefix-list resource: can we read its list(s), may we modify them (DryRun), and
  * how many entries are left per address family (a family without a list has none). Never throws.
  */
-import { ModifyManagedPrefixListCommand } from '@aws-sdk/client-ec2';
+import { ModifyManagedPrefixListCommand } from '../aws/sdk.ts';
 import type { ResourceTarget, VerifyResult } from '../../engine/ports.ts';
 import { dryRun } from '../aws/dry-run.ts';
 import { toProviderError } from '../aws/errors.ts';

@@ -1,12 +1,6 @@
 /** Reads a security group's inbound rules and sorts them into ours and everyone else's. */
-import {
-  DescribeManagedPrefixListsCommand,
-  DescribeSecurityGroupsCommand,
-  paginateDescribeSecurityGroupRules,
-  type EC2Client,
-  type Filter,
-  type SecurityGroupRule,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, SecurityGroupRule } from '@aws-sdk/client-ec2';
+import { DescribeManagedPrefixListsCommand, DescribeSecurityGroupsCommand, paginateDescribeSecurityGroupRules } from '../aws/sdk.ts';
 import { canonicalCidr, type Family } from '../aws/cidr.ts';
 import { RESOURCE_TAG_KEY } from '../aws/target.ts';
 import { normaliseProtocol, type RuleSpec } from './permissions.ts';

@@ -2,12 +2,8 @@
  * The two writes: a batched AuthorizeSecurityGroupIngress (IpRanges for IPv4, Ipv6Ranges for IPv6,
  * description + tag marking the rules ours) and RevokeSecurityGroupIngress by rule id.
  */
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  RevokeSecurityGroupIngressCommand,
-  type EC2Client,
-  type IpPermission,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand } from '../aws/sdk.ts';
 import { ProviderError, type ResourceTarget } from '../../engine/ports.ts';
 import { canonicalCidr } from '../aws/cidr.ts';
 import { awsErrorDetail, hasAwsCode, toProviderError, type AwsErrorContext } from '../aws/errors.ts';

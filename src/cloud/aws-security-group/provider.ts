@@ -70,7 +70,12 @@ export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProv
     const outcomes = new Map<string, CidrOutcome>();
     // Only our own rules are ever revoked; a CIDR we hold nothing for is already removed.
     const ours = rules.filter((r) => r.owner === resource.id);
-    const idsOf = new Map(cidrs.map((input) => [input, ours.filter((r) => r.cidr === parseCidr(input)?.cidr).map((r) => r.id)]));
+    const idsOf = new Map(
+      cidrs.map((input) => {
+        const cidr = parseCidr(input)?.cidr;
+        return [input, cidr ? ours.filter((r) => r.cidr === cidr).map((r) => r.id) : []] as const;
+      }),
+    );
     const ids = [...idsOf.values()].flat();
     try {
       if (ids.length) await revokeRules(ctx.ec2, ctx.groupId, ids, async () => new Set((await read(ctx, resource.id)).map((r) => r.id)));

@@ -2,7 +2,7 @@
  * verify() for a security group: can we read it, may we add and revoke rules (DryRun), and how
  * many more CIDRs fit per IP family. Never throws: an unreachable or forbidden target is the answer.
  */
-import { RevokeSecurityGroupIngressCommand, AuthorizeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand } from '../aws/sdk.ts';
 import type { ResourceTarget, VerifyResult } from '../../engine/ports.ts';
 import { dryRun } from '../aws/dry-run.ts';
 import { toProviderError } from '../aws/errors.ts';

@@ -1,4 +1,5 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client as Ec2ClientClass } from './sdk.ts';
 import type { ResourceTarget } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
 import { readCredentialSpec } from './credentials.ts';
@@ -32,7 +33,7 @@ export function createEc2Clients(deps: ProviderDeps): Ec2Clients {
       const aws = deps.overrides?.aws;
       const client = spec.build(region).then(
         (credentials) =>
-          new EC2Client({
+          new Ec2ClientClass({
             region,
             ...(aws?.endpoint ? { endpoint: aws.endpoint } : {}),
             ...sdkCommonConfig(aws),
