@@ -115,13 +115,34 @@ describe('gcp-firewall rules', () => {
       code: 'INVALID_CONFIG',
       retryable: false,
     });
-    const noPorts = env.newResource({ ports: [] });
-    await expect(env.provider.list(noPorts)).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
     const r = env.newResource();
     const result = await env.provider.apply(r, { add: ['not-an-ip', V4[0]!], remove: ['10.0.0.300/32'] });
     expect(result.added.get('not-an-ip')).toMatchObject({ ok: false, error: { code: 'INVALID_CIDR', retryable: false } });
     expect(result.added.get(V4[0]!)).toMatchObject({ ok: true });
     expect(result.removed.get('10.0.0.300/32')).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['ports are removed', { ports: [] }],
+    ['the config turns invalid', { config: { priority: 70_000 } }],
+  ])('keeps list and removals working when %s, refusing only additions', async (_label, broken) => {
+    const r = env.newResource({ config: { priority: 900 } });
+    await env.provider.apply(r, { add: [V4[0]!, V4[1]!, V6[0]!], remove: [] });
+    const bad = { ...r, ...('ports' in broken ? { ports: broken.ports } : { config: { ...r.config, ...broken.config } }) };
+    expect((await env.provider.list(bad))?.map((e) => e.cidr).sort()).toEqual([V4[0], V4[1], V6[0]].sort());
+    env.fake.resetCounters();
+    const result = await env.provider.apply(bad, { add: ['192.0.2.9/32'], remove: [V4[0]!, V6[0]!] });
+    expect(result.added.get('192.0.2.9/32')).toMatchObject({ ok: false, error: { code: 'INVALID_CONFIG', retryable: false } });
+    expect(result.removed.get(V4[0]!)).toMatchObject({ ok: true });
+    expect(result.removed.get(V6[0]!)).toMatchObject({ ok: true });
+    expect(env.cloudCidrs(r)).toEqual([V4[1]]);
+    // The removal patch carried the ranges only: the rule keeps its ports and priority.
+    const patch = env.fake.requests.find((q) => q.method === 'firewalls.patch');
+    expect(patch?.body).toEqual({ sourceRanges: [V4[1]] });
+    expect(env.rule(r, 'v4')).toMatchObject({ priority: 900, allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });
+    const v = await env.provider.verify(bad);
+    expect(v).toMatchObject({ reachable: false, permitted: false });
+    expect(v.message).toMatch(/no ports configured|config\.priority/);
   });
 
   it('fills a rule up to the configured limit and refuses the rest per CIDR', async () => {

@@ -33,17 +33,29 @@ export const FAMILIES: readonly Family[] = ['v4', 'v6'];
 export interface ParsedResource {
   config: GcpFirewallConfig;
   ruleNames: Record<Family, string>;
+  /**
+   * Set when the config or ports are bad but the rules can still be found (project, network and
+   * names are fine): additions fail with it, while list() and removals keep working, so a config
+   * mistake never strands CIDRs in the cloud. `config` then holds defaults for everything else.
+   */
+  addBlocker?: ProviderError | undefined;
 }
 
-/** Validates `resource.config` and derives the two rule names; a bad config is a permanent error. */
+/** What locating our rules needs; the rest of the config matters only when writing new ranges. */
+const Locator = GcpFirewallConfig.pick({ project: true, network: true, namePrefix: true });
+
+/** Validates `resource.config` and derives the two rule names. Throws INVALID_CONFIG only when the rules cannot be located. */
 export function parseResource(resource: ResourceTarget): ParsedResource {
   const parsed = GcpFirewallConfig.safeParse(resource.config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? `config.${issue.path.join('.')}: ` : '';
-    throw invalidConfig(resource, `${where}${issue?.message ?? 'invalid'}`);
+  let addBlocker: ProviderError | undefined;
+  let config: GcpFirewallConfig;
+  if (parsed.success) config = parsed.data;
+  else {
+    addBlocker = invalidConfig(resource, describeIssue(parsed.error.issues[0]));
+    const locator = Locator.safeParse(resource.config);
+    if (!locator.success) throw invalidConfig(resource, describeIssue(locator.error.issues[0]));
+    config = GcpFirewallConfig.parse(locator.data);
   }
-  const config = parsed.data;
   const base = `${config.namePrefix}${resource.identifier}`;
   const ruleNames = { v4: `${base}-v4`, v6: `${base}-v6` };
   if (!GCE_NAME.test(ruleNames.v4)) {
@@ -53,10 +65,15 @@ export function parseResource(resource: ResourceTarget): ParsedResource {
         `"${ruleNames.v4}": use lower-case letters, digits and dashes, at most 60 characters in all`,
     );
   }
-  if (resource.ports.length === 0) {
-    throw invalidConfig(resource, 'no ports configured: list at least one port range (use protocol "all" to allow everything)');
+  if (!addBlocker && resource.ports.length === 0) {
+    addBlocker = invalidConfig(resource, 'no ports configured: list at least one port range (use protocol "all" to allow everything)');
   }
-  return { config, ruleNames };
+  return { config, ruleNames, addBlocker };
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  const where = issue?.path.length ? `config.${issue.path.join('.')}: ` : '';
+  return `${where}${issue?.message ?? 'invalid'}`;
 }
 
 function invalidConfig(resource: ResourceTarget, detail: string): ProviderError {

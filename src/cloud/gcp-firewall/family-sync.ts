@@ -14,6 +14,8 @@ export interface FamilyTarget {
   config: GcpFirewallConfig;
   family: Family;
   ruleName: string;
+  /** Patch `sourceRanges` only (the rest of the config is not trustworthy right now). */
+  rangesOnly?: boolean;
 }
 
 export interface FamilyOutcomes {
@@ -86,7 +88,8 @@ async function write(t: FamilyTarget, rule: Firewall | undefined, next: string[]
     );
   }
   // A rule's network cannot change; everything else follows the resource config.
-  const { network: _network, ...patch } = ruleBody(t.resource, t.config, t.ruleName, next);
+  const { network: _network, ...full } = ruleBody(t.resource, t.config, t.ruleName, next);
+  const patch = t.rangesOnly ? { sourceRanges: next } : full;
   return mutate(t.clients, t.settings, errorContext(t, 'update', t.ruleName), async (requestId, call) =>
     op(await firewalls.patch({ project, requestId, firewall: t.ruleName, firewallResource: patch }, call)),
   );

@@ -24,9 +24,9 @@ export function createGcpFirewallProvider(deps: ProviderDeps): FirewallProvider 
   const log = deps.logger.child({ provider: 'gcp-firewall' });
 
   async function target(resource: ResourceTarget) {
-    const { config, ruleNames } = parseResource(resource);
+    const { config, ruleNames, addBlocker } = parseResource(resource);
     const clients = await cache.get(resource, config.project);
-    return { config, ruleNames, clients };
+    return { config, ruleNames, addBlocker, clients };
   }
 
   return {
@@ -46,13 +46,14 @@ export function createGcpFirewallProvider(deps: ProviderDeps): FirewallProvider 
     },
 
     async apply(resource, change): Promise<ApplyResult> {
-      const { config, ruleNames, clients } = await target(resource);
+      const { config, ruleNames, addBlocker, clients } = await target(resource);
       const result: ApplyResult = { added: new Map(), removed: new Map() };
       // Work per family on canonical CIDRs, then report under the caller's own spelling.
       const byFamily = { v4: { add: new Map<string, string>(), remove: new Map<string, string>() }, v6: { add: new Map(), remove: new Map() } };
       for (const raw of change.add) {
         const c = canonicalCidr(raw);
-        if (c) byFamily[c.family].add.set(raw, c.cidr);
+        if (addBlocker) result.added.set(raw, { ok: false, error: addBlocker });
+        else if (c) byFamily[c.family].add.set(raw, c.cidr);
         else result.added.set(raw, { ok: false, error: invalidCidr(raw) });
       }
       for (const raw of change.remove) {
@@ -65,7 +66,8 @@ export function createGcpFirewallProvider(deps: ProviderDeps): FirewallProvider 
         FAMILIES.map(async (family: Family) => {
           const { add, remove } = byFamily[family];
           if (add.size === 0 && remove.size === 0) return;
-          const t = { clients, settings, resource, config, family, ruleName: ruleNames[family] };
+          // With a bad config only removals get here, and they write nothing but the ranges.
+          const t = { clients, settings, resource, config, family, ruleName: ruleNames[family], rangesOnly: !!addBlocker };
           const out = await syncFamily(t, [...add.values()], [...remove.values()]);
           copyBack(add, out.added, result.added);
           copyBack(remove, out.removed, result.removed);

@@ -19,7 +19,9 @@ export async function verifyResource(cache: ClientCache, settings: GcpSettings, 
   let config;
   let ruleNames;
   try {
-    ({ config, ruleNames } = parseResource(resource));
+    let addBlocker;
+    ({ config, ruleNames, addBlocker } = parseResource(resource));
+    if (addBlocker) throw addBlocker;
   } catch (err) {
     return { reachable: false, permitted: false, capacityLeft: none, message: (err as Error).message };
   }
