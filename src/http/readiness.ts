@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import type { EngineDeps } from '../engine/deps.ts';
+
+/** The database handle, as the engine holds it (http/ does not import db/ directly). */
+type Db = EngineDeps['db'];
 
 export interface Readiness {
   database: boolean;

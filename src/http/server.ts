@@ -42,7 +42,7 @@ export const BODY_LIMIT = 16 * 1024;
  */
 export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
   const isTrusted = createTrustCheck(deps.trustProxy);
-  for (const url of [deps.publicUrl, deps.publicUrlV4, deps.publicUrlV6]) if (url) new URL(url);
+  checkUrls({ PUBLIC_URL: deps.publicUrl, PUBLIC_URL_V4: deps.publicUrlV4, PUBLIC_URL_V6: deps.publicUrlV6 });
 
   const app = Fastify({
     // Typed as fastify's base logger so the instance is a plain FastifyInstance for the route modules.
@@ -74,9 +74,18 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     publicUrl: deps.publicUrl,
     publicUrlV4: deps.publicUrlV4,
     publicUrlV6: deps.publicUrlV6,
+    claimTtlSeconds: deps.claimTtlSeconds,
     bodyLimit: BODY_LIMIT,
   });
   return app;
+}
+
+/** Bad URLs fail at start with their name, not on the first claim. */
+function checkUrls(urls: Record<string, string | undefined>): void {
+  for (const [name, url] of Object.entries(urls)) {
+    if (url === undefined) continue;
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new Error(`${name} is not an http(s) URL: ${url}`);
+  }
 }
 
 /**

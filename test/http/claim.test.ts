@@ -68,7 +68,7 @@ describe('GET /c/:token', () => {
       expect(res.body).toContain(`<style nonce="${nonce}">`);
       expect(res.body).not.toMatch(/<script(?! type="application\/json")/);
       const cookie = String(res.headers['set-cookie']);
-      expect(cookie).toMatch(/^eg_csrf=[\w-]{43}; Path=\/c\/; Max-Age=3600; HttpOnly; SameSite=Strict; Secure$/);
+      expect(cookie).toMatch(/^eg_csrf=[\w-]{43}; Path=\/c\/; Max-Age=300; HttpOnly; SameSite=Strict; Secure$/);
       expect(csrfField(res.body)).toBe(cookie.split(';')[0]!.split('=')[1]);
     }
     expect(await sessionsOfAlice()).toHaveLength(0);
@@ -80,8 +80,17 @@ describe('GET /c/:token', () => {
     const token = await newClaim();
     const cookie = `eg_csrf=${'a'.repeat(43)}`;
     const res = await view(token, { cookie });
-    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(cookieHeader(res.headers['set-cookie'])).toBe(cookie);
     expect(csrfField(res.body)).toBe('a'.repeat(43));
+  });
+
+  it('escapes everything it shows', async () => {
+    const mallory = await seedUser(t.deps.db, fx.org.id, { email: '<img src=x onerror=alert(1)>@example.com' });
+    await seedRole(t.deps.db, fx.org.id, { members: [mallory.id], resources: [fx.r1.id] });
+    const { token } = await createClaim(t.deps, { orgId: fx.org.id, userId: mallory.id, origin: 'slack', ttlSeconds: 300, actor: actorOf(mallory) });
+    const res = await view(token);
+    expect(res.body).toContain('&lt;img src=x onerror=alert(1)&gt;@example.com');
+    expect(res.body).not.toContain('<img');
   });
 
   it('404 page for an unknown or malformed token', async () => {
@@ -164,6 +173,15 @@ describe('POST /c/:token', () => {
     expect(await sessionsOfAlice()).toHaveLength(1);
     await stopSession(t.deps, { sessionId: session!.id, actor: actorOf(fx.alice) });
     await t.runJobs();
+  });
+
+  it('an oversized form is a 413 page, not JSON', async () => {
+    const token = await newClaim();
+    const res = await app.inject({ method: 'POST', url: `/c/${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${'a'.repeat(20_000)}` });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect((await view(token)).statusCode).toBe(200);
   });
 
   it('an expired link is a 410 page for GET and POST', async () => {

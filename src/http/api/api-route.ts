@@ -51,7 +51,7 @@ export function defineRoute<R extends z.ZodType, B extends z.ZodType | undefined
   },
 ): ApiRoute {
   const body = spec.body ?? (spec.method === 'POST' ? EmptyBody : undefined);
-  const errors = [...new Set([400, 401, ...(spec.scope || spec.adminOnly ? [403] : []), ...(spec.errors ?? [])])].sort();
+  const errors = [...new Set([400, 401, ...(spec.scope || spec.adminOnly ? [403] : []), ...(spec.errors ?? [])])].sort((a, b) => a - b);
   return { ...spec, body, query: spec.query ?? EmptyQuery, errors, handle: spec.handle as ApiRoute['handle'] };
 }
 

@@ -23,14 +23,14 @@ export function readCookie(header: string | undefined, name: string): string | u
  * The value for this page view: the browser's current one when it has a well-formed one (two
  * claim tabs open at once keep working), else a new one.
  */
-export function csrfValue(request: FastifyRequest): { value: string; isNew: boolean } {
+export function csrfValue(request: FastifyRequest): string {
   const existing = readCookie(request.headers.cookie, CSRF_COOKIE);
-  if (existing && TOKEN_SHAPE.test(existing)) return { value: existing, isNew: false };
-  return { value: randomToken(), isNew: true };
+  return existing && TOKEN_SHAPE.test(existing) ? existing : randomToken();
 }
 
-export function csrfSetCookie(value: string, secure: boolean): string {
-  return `${CSRF_COOKIE}=${value}; Path=/c/; Max-Age=3600; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+/** Set on every page view, so the cookie lives as long as the link it protects can. */
+export function csrfSetCookie(value: string, opts: { secure: boolean; maxAgeSeconds: number }): string {
+  return `${CSRF_COOKIE}=${value}; Path=/c/; Max-Age=${opts.maxAgeSeconds}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`;
 }
 
 export type CsrfVerdict = 'ok' | 'missing' | 'mismatch' | 'cross-origin';

@@ -16,6 +16,8 @@ export interface ClaimRouteOptions {
   publicUrl: string;
   publicUrlV4?: string | undefined;
   publicUrlV6?: string | undefined;
+  /** How long claim links live; the CSRF cookie lives as long. */
+  claimTtlSeconds: number;
   bodyLimit: number;
 }
 
@@ -56,11 +58,8 @@ export async function claimRoutes(app: FastifyInstance, opts: ClaimRouteOptions)
     if (preview.status === 'used') return sendPage(reply, messagePage(410, TITLES.CLAIM_USED!, 'This link was already used. Start again from chat for a new one.'));
     if (preview.status === 'expired') return sendPage(reply, messagePage(410, TITLES.CLAIM_EXPIRED!, 'This link has expired. Start again from chat for a new one.'));
     const csrf = csrfValue(request);
-    if (csrf.isNew) void reply.header('set-cookie', csrfSetCookie(csrf.value, secure));
-    return sendPage(
-      reply,
-      previewPage({ ...preview, ip: request.clientIp, csrf: csrf.value, action: `/c/${token}`, expiresAt: preview.expiresAt }),
-    );
+    void reply.header('set-cookie', csrfSetCookie(csrf, { secure, maxAgeSeconds: Math.max(60, opts.claimTtlSeconds) }));
+    return sendPage(reply, previewPage({ ...preview, ip: request.clientIp, csrf, action: `/c/${token}` }));
   });
 
   app.post<{ Params: { token: string } }>('/c/:token', { errorHandler }, async (request, reply) => {
