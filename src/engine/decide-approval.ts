@@ -7,6 +7,7 @@ import { recordAudit, systemActor, type Actor } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 import { lockSession, type SessionRow } from './end-session.ts';
 import { runUseCase } from './use-case.ts';
+import { scheduleExpiryWarning } from './expiry-warning.ts';
 import { loadActiveUser } from './users.ts';
 
 export type Decision = 'approve' | 'deny';
@@ -73,6 +74,7 @@ async function approve(tx: Tx, deps: EngineDeps, session: SessionRow, approvalId
   const rules = await tx.select({ resourceId: sessionRules.resourceId }).from(sessionRules).where(eq(sessionRules.sessionId, session.id));
   await deps.jobs.syncResources(tx, rules.map((r) => r.resourceId));
   await deps.jobs.expireSession(tx, session.id, expiresAt);
+  await scheduleExpiryWarning(tx, deps.jobs, session.id, expiresAt, now);
   await deps.jobs.notifySession(tx, session.id, 'approved');
   return 'PENDING';
 }

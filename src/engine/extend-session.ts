@@ -8,6 +8,7 @@ import type { EngineDeps } from './deps.ts';
 import { lockSession } from './end-session.ts';
 import { canExtend } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
+import { scheduleExpiryWarning } from './expiry-warning.ts';
 import { loadActiveUser } from './users.ts';
 
 export interface ExtendSessionInput {
@@ -61,6 +62,7 @@ export async function extendSession(deps: EngineDeps, input: ExtendSessionInput)
       .set({ expiresAt, updatedAt: deps.clock.now() })
       .where(eq(sessions.id, session.id));
     await deps.jobs.expireSession(tx, session.id, expiresAt);
+    await scheduleExpiryWarning(tx, deps.jobs, session.id, expiresAt, deps.clock.now());
     await deps.jobs.notifySession(tx, session.id, 'extended');
     await recordAudit(tx, actor, {
       action: 'SESSION_EXTEND',

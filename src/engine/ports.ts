@@ -112,6 +112,8 @@ export interface JobQueue {
   verifyResource(tx: DbOrTx, resourceId: string): Promise<void>;
   /** (Re)schedules the end of a session; replaces any earlier schedule for it. */
   expireSession(tx: DbOrTx, sessionId: string, runAt: Date): Promise<void>;
+  /** (Re)schedules the 10-minutes-left reminder of a session (a no-op for a time already past). */
+  expiryWarning(tx: DbOrTx, sessionId: string, runAt: Date): Promise<void>;
   /** (Re)schedules the timeout of a pending approval. */
   approvalTimeout(tx: DbOrTx, sessionId: string, runAt: Date): Promise<void>;
   /** Tells chat about a change of a session (card update, threaded replies); deduplicated per session. */
@@ -128,3 +130,16 @@ export type SessionEvent =
   | 'extended'
   | 'expiry_warning'
   | 'ended';
+
+/**
+ * A chat platform's outgoing side (implemented in chat/<platform>/): keeps the session card, its
+ * thread and approval cards in step with the session. Called by the notify_session job, one
+ * session at a time in order; a thrown error makes the job retry with backoff, so a platform
+ * outage delays an update but never loses it.
+ */
+export interface ChatNotifier {
+  readonly platform: 'slack' | 'teams';
+  /** Brings chat up to date after `event`. Renders the session's *current* state, so a repeated or
+   *  late call is harmless; must not post the same threaded reply twice for one event. */
+  notify(sessionId: string, event: SessionEvent): Promise<void>;
+}

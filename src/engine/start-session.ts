@@ -8,6 +8,7 @@ import { MINUTE_MS } from '../shared/clock.ts';
 import { recordAudit, type Actor } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 import { loadEntitlements } from './entitlements.ts';
+import { scheduleExpiryWarning } from './expiry-warning.ts';
 import { effectiveMaxMinutes, offeredDurations, planLimits, type PlanName } from './plans.ts';
 import { LIVE_STATES } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
@@ -123,6 +124,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
     await deps.jobs.notifySession(tx, session.id, 'approval_requested');
   } else {
     await deps.jobs.expireSession(tx, session.id, session.expiresAt!);
+    await scheduleExpiryWarning(tx, deps.jobs, session.id, session.expiresAt!, now);
     await deps.jobs.syncResources(tx, entitlements.resourceIds);
     await deps.jobs.notifySession(tx, session.id, 'started');
   }

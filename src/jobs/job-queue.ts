@@ -10,6 +10,7 @@ export const JOB = {
   verifyAll: 'verify_all',
   expireSession: 'expire_session',
   approvalTimeout: 'approval_timeout',
+  expiryWarning: 'expiry_warning',
   notifySession: 'notify_session',
   sweep: 'sweep_overdue',
   reconcileAll: 'reconcile_all',
@@ -66,13 +67,18 @@ export function createJobQueue(opts: { notifications: boolean }): JobQueue {
     async expireSession(tx, sessionId, runAt) {
       await addJob(tx, { name: JOB.expireSession, payload: { sessionId }, key: `${JOB.expireSession}:${sessionId}`, runAt });
     },
+    async expiryWarning(tx, sessionId, runAt) {
+      if (!opts.notifications) return;
+      await addJob(tx, { name: JOB.expiryWarning, payload: { sessionId }, key: `${JOB.expiryWarning}:${sessionId}`, runAt });
+    },
     async approvalTimeout(tx, sessionId, runAt) {
       await addJob(tx, { name: JOB.approvalTimeout, payload: { sessionId }, key: `${JOB.approvalTimeout}:${sessionId}`, runAt });
     },
     async notifySession(tx, sessionId, event) {
       // Without a chat platform configured there is nobody to tell; don't queue work for no one.
       if (!opts.notifications) return;
-      await addJob(tx, { name: JOB.notifySession, payload: { sessionId, event } });
+      // One queue per session: its chat updates happen in order, never two at once.
+      await addJob(tx, { name: JOB.notifySession, payload: { sessionId, event }, queue: `session:${sessionId}` });
     },
   };
 }

@@ -4,12 +4,13 @@ import { JOB } from './job-queue.ts';
 import { createReconcileAllTask, createSweepTask, createVerifyAllTask } from './tasks/cron-tasks.ts';
 import { createReconcileResourceTask, createSyncResourceTask, createVerifyResourceTask, type SyncObserver } from './tasks/resource-tasks.ts';
 import { createApprovalTimeoutTask, createExpireSessionTask } from './tasks/session-tasks.ts';
-import type { Task } from 'graphile-worker';
+import type { ChatNotifier } from '../engine/ports.ts';
+import { createExpiryWarningTask, createNotifySessionTask } from './tasks/notify-tasks.ts';
 
 export interface TaskListOptions {
   observeSync?: SyncObserver;
-  /** Chat notifications; absent until a chat platform is configured. */
-  notifySession?: Task;
+  /** The chat platforms to keep up to date; none when no platform is configured. */
+  notifiers?: ChatNotifier[];
 }
 
 export function createTaskList(deps: SyncDeps, opts: TaskListOptions = {}): TaskList {
@@ -23,7 +24,10 @@ export function createTaskList(deps: SyncDeps, opts: TaskListOptions = {}): Task
     [JOB.verifyResource]: createVerifyResourceTask(deps),
     [JOB.verifyAll]: createVerifyAllTask(deps),
   };
-  if (opts.notifySession) tasks[JOB.notifySession] = opts.notifySession;
+  if (opts.notifiers?.length) {
+    tasks[JOB.notifySession] = createNotifySessionTask(opts.notifiers);
+    tasks[JOB.expiryWarning] = createExpiryWarningTask(deps);
+  }
   return tasks;
 }
 
