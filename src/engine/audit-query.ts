@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, like, lte, type SQL } from 'drizzle-orm';
 import { auditEvents } from '../db/schema/index.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Actor } from './audit.ts';
@@ -22,7 +22,8 @@ export async function queryAudit(deps: Pick<EngineDeps, 'db'>, actor: Actor & { 
   if (!me.isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can read the audit log.');
   const where: SQL[] = [eq(auditEvents.orgId, me.orgId)];
   if (q.action) where.push(eq(auditEvents.action, q.action));
-  if (q.actorLabel) where.push(eq(auditEvents.actorLabel, q.actorLabel));
+  // A prefix match: "alice@x" finds her API-key actions ("alice@x (api-key:…)") as well.
+  if (q.actorLabel) where.push(like(auditEvents.actorLabel, `${q.actorLabel.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
   if (q.targetId) where.push(eq(auditEvents.targetId, q.targetId));
   if (q.result) where.push(eq(auditEvents.result, q.result));
   if (q.from) where.push(gte(auditEvents.at, q.from));

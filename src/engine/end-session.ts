@@ -70,7 +70,11 @@ export function finalState(reason: EndedReason | null): SessionState {
   return reason === 'EXPIRED' ? 'EXPIRED' : 'CANCELLED';
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Locks and returns a session; an id that is not even a UUID is simply not found. */
 export async function lockSession(tx: Tx, sessionId: string): Promise<SessionRow | undefined> {
+  if (!UUID.test(sessionId)) return undefined;
   const [row] = await tx.select().from(sessions).where(eq(sessions.id, sessionId)).for('update');
   return row;
 }

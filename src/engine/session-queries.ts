@@ -4,7 +4,8 @@ import type { EngineDeps } from './deps.ts';
 import { loadSessionViews, type SessionView } from './session-view.ts';
 import { LIVE_STATES } from './state-machine.ts';
 import { loadActiveUser } from './users.ts';
-import type { SessionState } from '../db/schema/index.ts';
+import { approvals, roleApprovers, type SessionState } from '../db/schema/index.ts';
+import { and, eq, sql } from 'drizzle-orm';
 
 type UserActor = Actor & { userId: string; orgId: string };
 
@@ -12,7 +13,9 @@ type UserActor = Actor & { userId: string; orgId: string };
 export async function getSession(deps: Pick<EngineDeps, 'db'>, actor: UserActor, sessionId: string): Promise<SessionView> {
   const me = await loadActiveUser(deps.db, actor.orgId, actor.userId);
   const [view] = /^[0-9a-f-]{36}$/i.test(sessionId) ? await loadSessionViews(deps.db, { orgId: me.orgId, ids: [sessionId] }) : [];
-  if (!view || (view.userId !== me.id && !me.isAdmin)) throw new AppError('SESSION_NOT_FOUND', 'No such session.');
+  if (!view || (view.userId !== me.id && !me.isAdmin && !(await isApproverOf(deps.db, me.id, view.id)))) {
+    throw new AppError('SESSION_NOT_FOUND', 'No such session.');
+  }
   return view;
 }
 
@@ -31,4 +34,15 @@ export async function listOrgSessions(
   const me = await loadActiveUser(deps.db, actor.orgId, actor.userId);
   if (!me.isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can list every session.');
   return loadSessionViews(deps.db, { orgId: me.orgId, states: opts.states ?? [...LIVE_STATES, 'EXPIRING'], limit: opts.limit ?? 500 });
+}
+
+/** Approvers see the requests they are asked to decide. */
+async function isApproverOf(db: EngineDeps['db'], userId: string, sessionId: string): Promise<boolean> {
+  const rows = await db
+    .select({ roleId: roleApprovers.roleId })
+    .from(approvals)
+    .innerJoin(roleApprovers, sql`${roleApprovers.roleId} = any(${approvals.roleIds})`)
+    .where(and(eq(approvals.sessionId, sessionId), eq(roleApprovers.userId, userId)))
+    .limit(1);
+  return rows.length > 0;
 }

@@ -49,6 +49,15 @@ describe('approvals', () => {
     await expect(decide(approver, 'deny')).resolves.toMatchObject({ alreadyDecided: true, status: 'APPROVED' });
   });
 
+  it('an approver can see the request they are asked to decide; a non-approver cannot', async () => {
+    const { id, approver, resource } = await requested();
+    const org = await seedOrg(t.deps.db);
+    const outsider = await seedUser(t.deps.db, org.id);
+    expect((await getSession(t.deps, actorOf(approver), id)).state).toBe('AWAITING_APPROVAL');
+    await expect(getSession(t.deps, actorOf(outsider), id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    void resource;
+  });
+
   it('the requester can never decide, even when listed as approver; others who are not approvers are refused', async () => {
     const { view, decide, requester, bystander } = await requested();
     await expect(decide(requester, 'approve')).rejects.toMatchObject({ code: 'SELF_APPROVAL' });

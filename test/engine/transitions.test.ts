@@ -70,6 +70,12 @@ describe('who may act', () => {
     expect(await getSession(t.deps, actorOf(owner), id)).toMatchObject({ state: 'EXPIRING', endedReason: 'ADMIN' });
   });
 
+  it('a malformed session id is simply not found', async () => {
+    const { owner } = await sessionIn('ACTIVE');
+    await expect(stopSession(t.deps, { sessionId: "1' or 1=1 --", actor: actorOf(owner) })).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    await expect(extendSession(t.deps, { sessionId: 'nope', additionalMinutes: 60, actor: actorOf(owner) })).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+  });
+
   it('the admin path needs an admin', async () => {
     const { id, owner } = await sessionIn('ACTIVE');
     await expect(stopSession(t.deps, { sessionId: id, actor: actorOf(owner), asAdmin: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
