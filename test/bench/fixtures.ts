@@ -10,11 +10,19 @@ export interface BenchUser {
   key: string;
 }
 
+/** Creates the resources a scenario opens (in-memory firewalls by default, or the cloud emulators'). */
+export type ResourceSeeder = (db: Db, orgId: string, count: number) => Promise<{ id: string }[]>;
+
+export const memoryResources: ResourceSeeder = async (db, orgId, count) => {
+  const rows = [];
+  for (let i = 0; i < count; i++) rows.push(await seedResource(db, orgId, { name: `bench-${i}`, kind: 'memory' }));
+  return rows;
+};
+
 /** An org on the team plan (no concurrency limit), `users` members of one role over `resources` resources. */
-export async function seedBenchOrg(db: Db, opts: { users: number; resources: number; kind?: string }) {
+export async function seedBenchOrg(db: Db, opts: { users: number; resources: number; seed?: ResourceSeeder }) {
   const org = await seedOrg(db, { plan: 'team' });
-  const resources = [];
-  for (let i = 0; i < opts.resources; i++) resources.push(await seedResource(db, org.id, { name: `bench-${i}`, kind: opts.kind ?? 'memory' }));
+  const resources = await (opts.seed ?? memoryResources)(db, org.id, opts.resources);
   const users: BenchUser[] = [];
   for (let i = 0; i < opts.users; i++) {
     const u = await seedUser(db, org.id, { email: `bench-${i}@example.com` });

@@ -1,16 +1,19 @@
 import { and, count, eq, inArray } from 'drizzle-orm';
 import { sessions } from '../../../src/db/schema/index.ts';
 import type { BenchEnvironment } from '../environment.ts';
-import { benchIp, postSession, seedBenchOrg } from '../fixtures.ts';
+import { benchIp, postSession, seedBenchOrg, type ResourceSeeder } from '../fixtures.ts';
 import { waitUntil } from '../stats.ts';
 
 /**
  * Many people starting at once on the same firewalls: how long until everyone is ACTIVE, and
  * how well the per-resource controller coalesces provider calls.
  */
-export async function burst(env: BenchEnvironment, opts: { sessions: number; resources: number; providerCalls: () => number }) {
+export async function burst(
+  env: BenchEnvironment,
+  opts: { sessions: number; resources: number; providerCalls: () => Record<string, number>; seed?: ResourceSeeder },
+) {
   const db = env.services.deps.db;
-  const { users } = await seedBenchOrg(db, { users: opts.sessions, resources: opts.resources });
+  const { users } = await seedBenchOrg(db, { users: opts.sessions, resources: opts.resources, seed: opts.seed });
   const callsBefore = opts.providerCalls();
   const t0 = performance.now();
   const started = await Promise.all(users.map((u, i) => postSession(env.baseUrl, u.key, benchIp(i))));
@@ -24,6 +27,8 @@ export async function burst(env: BenchEnvironment, opts: { sessions: number; res
     { timeoutMs: 120_000, intervalMs: 25 },
   );
   const allActiveMs = performance.now() - t0;
-  const calls = opts.providerCalls() - callsBefore;
-  return { allAcceptedMs: ackDone, allActiveMs, calls, callsPerSessionResource: calls / (opts.sessions * opts.resources) };
+  const after = opts.providerCalls();
+  const calls = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
+  const total = Object.values(calls).reduce((a, b) => a + b, 0);
+  return { allAcceptedMs: ackDone, allActiveMs, calls, total, callsPerSessionResource: total / (opts.sessions * opts.resources) };
 }
