@@ -14,6 +14,9 @@ import { loadActiveUser } from './users.ts';
 export interface ExtendSessionInput {
   sessionId: string;
   additionalMinutes: number;
+  /** Extend only if the session still ends at this time: a chat button carries the expiry it was
+   *  rendered with, so a double click (or a stale card) extends once. Otherwise changes nothing. */
+  ifExpiresAt?: Date | undefined;
   actor: Actor & { userId: string; orgId: string };
 }
 
@@ -45,6 +48,9 @@ export async function extendSession(deps: EngineDeps, input: ExtendSessionInput)
       throw new AppError('INVALID_STATE', `Only active sessions can be extended; this one is ${session.state}.`, {
         details: { state: session.state },
       });
+    }
+    if (input.ifExpiresAt && session.expiresAt.getTime() !== input.ifExpiresAt.getTime()) {
+      return { expiresAt: session.expiresAt, trimmed: false, addedMinutes: 0 };
     }
     const cap = new Date(session.startedAt.getTime() + session.maxTotalMinutes * MINUTE_MS);
     if (session.expiresAt.getTime() >= cap.getTime()) {

@@ -1,6 +1,6 @@
-import { eq, inArray } from 'drizzle-orm';
+import { count, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
-import { sessionRules, sessions } from '../db/schema/index.ts';
+import { sessionRules, sessions, type EndedReason, type RuleState, type SessionState } from '../db/schema/index.ts';
 import type { EngineDeps } from './deps.ts';
 import { finalState } from './end-session.ts';
 import { endingComplete, isHolding, stateFromRules } from './state-machine.ts';
@@ -11,15 +11,17 @@ import { endingComplete, isHolding, stateFromRules } from './state-machine.ts';
  */
 export async function settleSessions(tx: Tx, deps: Pick<EngineDeps, 'clock' | 'jobs'>, sessionIds: string[]): Promise<void> {
   if (sessionIds.length === 0) return;
+  // Counts per rule state rather than every rule: a burst settles hundreds of sessions at once.
   const rows = await tx
-    .select({ id: sessions.id, state: sessions.state, reason: sessions.endedReason, rule: sessionRules.state })
+    .select({ id: sessions.id, state: sessions.state, reason: sessions.endedReason, rule: sessionRules.state, n: count() })
     .from(sessions)
     .innerJoin(sessionRules, eq(sessionRules.sessionId, sessions.id))
-    .where(inArray(sessions.id, sessionIds));
-  const bySession = new Map<string, { state: (typeof rows)[number]['state']; reason: (typeof rows)[number]['reason']; rules: (typeof rows)[number]['rule'][] }>();
+    .where(inArray(sessions.id, sessionIds))
+    .groupBy(sessions.id, sessions.state, sessions.endedReason, sessionRules.state);
+  const bySession = new Map<string, { state: SessionState; reason: EndedReason | null; rules: RuleState[] }>();
   for (const r of rows) {
     const entry = bySession.get(r.id) ?? { state: r.state, reason: r.reason, rules: [] };
-    entry.rules.push(r.rule);
+    entry.rules.push(r.rule); // one entry per distinct rule state is all the derivation needs
     bySession.set(r.id, entry);
   }
   const now = deps.clock.now();

@@ -27,6 +27,8 @@ export interface SyncReport {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** Matches no row; `in ()` is not valid SQL. */
+const NO_SESSION = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The per-resource controller (DESIGN.md §2): makes the cloud hold exactly the union of CIDRs
@@ -61,8 +63,11 @@ export async function syncResource(deps: SyncDeps, resourceId: string, opts: Syn
   }
 
   await deps.db.transaction(async (tx) => {
-    await recordOutcomes(tx, target, result, report);
-    await settleRules(tx, deps, resourceId);
+    // Like every writer, lock the sessions before their rules (in id order): no deadlock with a
+    // stop or an expiry running at the same moment.
+    const sessionIds = await lockSessionsWithOpenRules(tx, resourceId);
+    await recordOutcomes(tx, target, result, report, sessionIds);
+    await settleRules(tx, deps, resourceId, sessionIds);
   });
 
   if (report.failed.some((f) => f.retryable)) {
@@ -160,8 +165,26 @@ async function applySafely(deps: SyncDeps, target: ResourceTarget, add: string[]
   }
 }
 
-async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResult, report: SyncReport): Promise<void> {
+/** Sessions with rules this sync may move (PENDING or REMOVING on the resource), locked in id order. */
+async function lockSessionsWithOpenRules(tx: Tx, resourceId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      sql`exists (select 1 from ${sessionRules} r where r.session_id = ${sessions.id} and r.resource_id = ${resourceId} and r.state in ('PENDING', 'REMOVING'))`,
+    )
+    .orderBy(sessions.id)
+    .for('update');
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Records the provider's answer per CIDR. Only rules of the locked sessions move: a session that
+ * arrived after the lock keeps its rule PENDING for the sync its own start queued.
+ */
+async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResult, report: SyncReport, sessionIds: string[]): Promise<void> {
   const resourceId = target.id;
+  const ofLocked = inArray(sessionRules.sessionId, sessionIds.length ? sessionIds : [NO_SESSION]);
   for (const [cidr, outcome] of result.added) {
     if (outcome.ok) {
       report.added.push(cidr);
@@ -180,7 +203,7 @@ async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResul
           ? { error: `${error.message} (retrying)`, updatedAt: sql`now()` }
           : { state: 'FAILED', error: error.message, updatedAt: sql`now()` },
       )
-      .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.cidr, cidr), eq(sessionRules.state, 'PENDING')));
+      .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.cidr, cidr), eq(sessionRules.state, 'PENDING'), ofLocked));
   }
   for (const [cidr, outcome] of result.removed) {
     if (outcome.ok) {
@@ -193,7 +216,7 @@ async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResul
     await tx
       .update(sessionRules)
       .set({ error: `removal failed, retrying: ${error.message}`, updatedAt: sql`now()` })
-      .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.cidr, cidr), eq(sessionRules.state, 'REMOVING')));
+      .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.cidr, cidr), eq(sessionRules.state, 'REMOVING'), ofLocked));
     await recordAudit(tx, systemActor(target.orgId, 'sync'), {
       action: 'RULE_REMOVAL_FAILED',
       result: 'FAILURE',
@@ -205,17 +228,11 @@ async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResul
 }
 
 /**
- * Moves rules on this resource to where the cloud now is, then re-derives the state of every
- * session touched. Session rows are locked first, in id order, like every other writer does.
+ * Moves the locked sessions' rules on this resource to where the cloud now is, then re-derives
+ * the state of each of those sessions.
  */
-async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string): Promise<void> {
-  const candidates = await tx
-    .selectDistinct({ sessionId: sessionRules.sessionId })
-    .from(sessionRules)
-    .where(and(eq(sessionRules.resourceId, resourceId), inArray(sessionRules.state, ['PENDING', 'REMOVING', 'FAILED'])));
-  const sessionIds = candidates.map((c) => c.sessionId).sort();
+async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string, sessionIds: string[]): Promise<void> {
   if (sessionIds.length === 0) return;
-  await tx.select({ id: sessions.id }).from(sessions).where(inArray(sessions.id, sessionIds)).orderBy(sessions.id).for('update');
 
   const entries = new Set((await knownEntries(tx, resourceId)).keys());
   const desired = await desiredCidrs(tx, resourceId);
@@ -240,7 +257,7 @@ async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string): Promise<
   const releasable = await tx
     .select({ id: sessionRules.id, cidr: sessionRules.cidr })
     .from(sessionRules)
-    .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.state, 'REMOVING')));
+    .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.state, 'REMOVING'), inArray(sessionRules.sessionId, sessionIds)));
   const done = releasable.filter((r) => !entries.has(r.cidr) || desired.has(r.cidr)).map((r) => r.id);
   if (done.length) {
     await tx
