@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { EngineDeps } from '../engine/deps.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createTrustCheck, resolveClientIp } from './client-ip.ts';
@@ -31,6 +31,9 @@ export interface HttpDeps {
   claimTtlSeconds: number;
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
+  /** Chat platforms' inbound endpoints (Slack's /slack/events …), built in main/ when configured.
+   *  Each is its own encapsulated plugin: it may parse bodies its own way (raw bytes for signatures). */
+  chatRoutes?: FastifyPluginAsync[];
 }
 
 /** Nothing we accept is bigger: a session request is a few dozen bytes. */
@@ -77,6 +80,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     claimTtlSeconds: deps.claimTtlSeconds,
     bodyLimit: BODY_LIMIT,
   });
+  for (const routes of deps.chatRoutes ?? []) await app.register(routes);
   return app;
 }
 

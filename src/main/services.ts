@@ -1,5 +1,6 @@
 import type { Runner } from 'graphile-worker';
 import type { AppConfig } from '../config/env.ts';
+import { createSlackIntegration } from '../chat/slack/integration.ts';
 import { createProviderRegistry } from '../cloud/registry.ts';
 import type { SyncDeps } from '../engine/deps.ts';
 import type { ProviderRegistry } from '../engine/ports.ts';
@@ -41,15 +42,27 @@ export async function startServices(
   const deps: SyncDeps = {
     db: runtime.database.db,
     clock: systemClock,
-    jobs: createJobQueue({ notifications: false }),
+    // Chat notifications are queued only when a platform will send them (the notifiers below).
+    jobs: createJobQueue({ notifications: !!config.slack.botToken }),
     logger,
     providers: overrides.providers ?? createProviderRegistry({ secrets: createSecretResolver(env), logger }),
   };
   await beforeServing?.({ runtime, deps, metrics });
 
+  // Slack (chat/slack), when SLACK_BOT_TOKEN is set: its notifier runs in the worker, its signed
+  // endpoint on the web server (or Socket Mode with SLACK_APP_TOKEN).
+  const slack = config.slack.botToken
+    ? createSlackIntegration(
+        { engine: deps, logger, publicUrl: config.http.publicUrl, claimTtlSeconds: config.claimTtlSeconds },
+        { botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken, receive: roles.web },
+      )
+    : undefined;
+  const notifiers = slack ? [slack.notifier] : [];
+
   let runner: Runner | undefined;
   if (roles.worker) {
     const taskList = createTaskList(deps, {
+      notifiers,
       observeSync: (_resourceId, report, ms) => {
         if (report.providerCalls === 0) return;
         metrics.providerCalls.inc({ kind: report.kind }, report.providerCalls);
@@ -75,9 +88,11 @@ export async function startServices(
         claimTtlSeconds: config.claimTtlSeconds,
         readiness: createReadinessCheck({ db: deps.db, workerInProcess: runner ? () => workerAlive : undefined }),
         metrics,
+        chatRoutes: slack?.routes ? [slack.routes] : [],
       })
     : undefined;
   const address = server ? await server.listen({ host: config.http.host, port: config.http.port }) : undefined;
+  await slack?.start();
 
   return {
     runtime,
@@ -86,6 +101,7 @@ export async function startServices(
     address,
     async stop() {
       await server?.close();
+      await slack?.stop();
       await runner?.stop();
       await runtime.close();
     },

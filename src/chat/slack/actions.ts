@@ -1,0 +1,64 @@
+import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import { decideApproval, type Decision } from '../../engine/decide-approval.ts';
+import { extendSession } from '../../engine/extend-session.ts';
+import { stopSession } from '../../engine/stop-session.ts';
+import { isAppError } from '../../shared/errors.ts';
+import { parseExtendValue } from './blocks/session-card.ts';
+import type { SlackWebClient } from './clients.ts';
+import { shortId, slackDate } from './format.ts';
+import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
+import { ACTION, EXTEND_BUTTON_MINUTES } from './ids.ts';
+
+/**
+ * Card buttons. Each acks first, then acts through the engine, which enforces who may do what
+ * (owner or admin for Extend/Stop; the role's approvers, never the requester, for approvals)
+ * and audits refusals. Answers are private to the clicker; the cards themselves are updated by
+ * the notifier from the new state, for everyone.
+ */
+export function registerActions(app: App, deps: SlackHandlerDeps): void {
+  // The claim link button opens a URL; Slack still sends us the click, which needs only an ack.
+  app.action(ACTION.claimOpen, async ({ ack }) => {
+    await ack();
+  });
+  const on = (id: string, act: (me: SlackMe, value: string) => Promise<Reply>) =>
+    app.action<BlockAction<ButtonAction>>(id, async ({ ack, body, action, client, respond }) => {
+      await ack();
+      await answer(deps, respond, async () => act(await identify(deps, client as SlackWebClient, teamOf(body), body.user.id), action.value ?? ''));
+    });
+
+  on(ACTION.sessionExtend, async (me, value) => {
+    const { sessionId, ifExpiresAt } = parseExtendValue(value);
+    const r = await extendSession(deps.engine, { sessionId, additionalMinutes: EXTEND_BUTTON_MINUTES, ifExpiresAt, actor: me.actor });
+    if (r.addedMinutes === 0) return { text: `Already extended: session \`${shortId(sessionId)}\` ends ${slackDate(r.expiresAt)}.` };
+    return { text: `Extended: session \`${shortId(sessionId)}\` now ends ${slackDate(r.expiresAt)}${r.trimmed ? ' (the longest it may run)' : ''}.` };
+  });
+  on(ACTION.sessionStop, async (me, sessionId) => {
+    const r = await stopSession(deps.engine, { sessionId, actor: me.actor });
+    return { text: r.alreadyEnded ? `Session \`${shortId(sessionId)}\` had already ended.` : `Stopping session \`${shortId(sessionId)}\`: access is being closed.` };
+  });
+  const decide = (decision: Decision) => async (me: SlackMe, sessionId: string) => {
+    const r = await decideApproval(deps.engine, { sessionId, decision, actor: me.actor });
+    if (r.alreadyDecided) return { text: `This request was already answered (${r.status.toLowerCase().replace('_', ' ')}).` };
+    return { text: decision === 'approve' ? 'Approved. The requester has been told.' : 'Denied. The requester has been told.' };
+  };
+  on(ACTION.approvalApprove, decide('approve'));
+  on(ACTION.approvalDeny, decide('deny'));
+}
+
+/** Org-wide installs send `team: null`; the clicking user's team is then the workspace. */
+const teamOf = (body: BlockAction): string => body.team?.id ?? body.user.team_id ?? '';
+
+async function answer(deps: SlackHandlerDeps, respond: RespondFn, act: () => Promise<Reply>) {
+  let reply: Reply;
+  try {
+    reply = await act();
+  } catch (err) {
+    // The engine hides other people's sessions as "not found"; on a card everyone can see, the
+    // honest answer is that the button is not theirs to press.
+    reply =
+      isAppError(err) && err.code === 'SESSION_NOT_FOUND'
+        ? { text: ':no_entry: Only the person who started this session or an admin can do that.' }
+        : errorReply(deps, err);
+  }
+  await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+}

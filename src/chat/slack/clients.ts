@@ -1,0 +1,30 @@
+import { webApi } from '@slack/bolt';
+
+export type SlackWebClient = webApi.WebClient;
+
+/** A Web API client for a workspace: one bot token today; installations from OAuth later. */
+export interface SlackClients {
+  /** Throws when the workspace is not installed. */
+  forTeam(teamId: string): Promise<SlackWebClient>;
+}
+
+/**
+ * Client options for background work: no retries inside the client and 429s rejected at once,
+ * because the notify_session job retries with backoff and survives restarts; a client that
+ * slept through a Retry-After would hold a worker slot and lose its place on a crash.
+ */
+export function webClientOptions(slackApiUrl: string | undefined): webApi.WebClientOptions {
+  return { retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...(slackApiUrl ? { slackApiUrl } : {}) };
+}
+
+/** One workspace with a bot token (SLACK_BOT_TOKEN): the same client for every team id. */
+export function singleWorkspaceClients(botToken: string, slackApiUrl?: string): SlackClients {
+  const client = new webApi.WebClient(botToken, webClientOptions(slackApiUrl));
+  return { forTeam: async () => client };
+}
+
+/** Slack's error code of a failed Web API call (`not_in_channel` …), if it was a platform error. */
+export function slackErrorCode(err: unknown): string | undefined {
+  const data = (err as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}

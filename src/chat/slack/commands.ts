@@ -1,0 +1,101 @@
+import type { App, SlashCommand } from '@slack/bolt';
+import { createClaim } from '../../engine/claims.ts';
+import { extendSession } from '../../engine/extend-session.ts';
+import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts';
+import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
+import { describeStartOptions } from '../../engine/start-options.ts';
+import { canExtend, canStop } from '../../engine/state-machine.ts';
+import { stopSession } from '../../engine/stop-session.ts';
+import { isAppError } from '../../shared/errors.ts';
+import { parseSlackCommand, type SlackCommand } from './command-parse.ts';
+import { findSession } from './find-session.ts';
+import { esc, shortId, slackDate } from './format.ts';
+import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
+import { EXTEND_BUTTON_MINUTES, SLASH_COMMAND } from './ids.ts';
+import type { SlackOrigin } from './origin.ts';
+import { claimReply, helpReply, resourcesReply, sessionsReply, usageReply } from './replies.ts';
+
+/**
+ * `/entryguard …`: acknowledged first (Slack's 3 s), then identified, parsed and answered
+ * privately through the response_url; nothing slow happens before the ack.
+ */
+export function registerCommands(app: App, deps: SlackHandlerDeps): void {
+  app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
+    await ack();
+    let reply: Reply;
+    try {
+      const me = await identify(deps, client, command.team_id, command.user_id);
+      reply = await runCommand(deps, me, parseSlackCommand(command.text ?? ''), command);
+    } catch (err) {
+      reply = errorReply(deps, err);
+    }
+    await respond({ response_type: 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+  });
+}
+
+async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: SlackCommand, command: SlashCommand): Promise<Reply> {
+  const { engine } = deps;
+  const usage = async (about: string, input: string) => usageReply(await describeStartOptions(engine.db, me.user.orgId, me.user.id), about, input);
+  switch (cmd.kind) {
+    case 'start':
+      return start(deps, me, cmd.minutes, command).catch(async (err: unknown) => {
+        if (isAppError(err) && err.code === 'DURATION_NOT_ALLOWED') return usage('start', command.text);
+        throw err;
+      });
+    case 'stop':
+      return cmd.target === 'all' ? stopAll(deps, me) : stopOne(deps, me, cmd.target);
+    case 'extend': {
+      const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state));
+      const r = await extendSession(engine, { sessionId: view.id, additionalMinutes: cmd.minutes ?? EXTEND_BUTTON_MINUTES, actor: me.actor });
+      const trimmed = r.trimmed ? ` (trimmed: that is the longest this session may run)` : '';
+      return { text: `Session \`${shortId(view.id)}\` now ends ${slackDate(r.expiresAt)}${trimmed}.` };
+    }
+    case 'status':
+      return sessionsReply(await listMySessions(engine, me.actor, { live: true }), { empty: `You have no running session. Start one with \`${SLASH_COMMAND} start\`.` });
+    case 'resources':
+      return resourcesReply(await describeStartOptions(engine.db, me.user.orgId, me.user.id));
+    case 'help':
+      return helpReply(me.user.isAdmin);
+    case 'sessions':
+      return sessionsReply(await listOrgSessions(engine, me.actor), { empty: 'No session is running.', withOwner: true });
+    case 'approvals-here':
+      await setApprovalChannel(engine, { actor: me.actor, roleName: cmd.role, platform: 'slack', channel: command.channel_id });
+      return { text: `Approval requests for *${esc(cmd.role)}* will be posted in this channel. Invite the bot here if it is not a member yet.` };
+    case 'invalid':
+      return usage(cmd.about, cmd.input);
+  }
+}
+
+async function start(deps: SlackHandlerDeps, me: SlackMe, minutes: number | undefined, command: SlashCommand): Promise<Reply> {
+  const originContext: SlackOrigin = {
+    teamId: command.team_id,
+    channelId: command.channel_id,
+    userId: command.user_id,
+    responseUrl: command.response_url,
+    isDm: command.channel_name === 'directmessage' || command.channel_id.startsWith('D'),
+  };
+  const claim = await createClaim(deps.engine, {
+    orgId: me.user.orgId,
+    userId: me.user.id,
+    durationMinutes: minutes,
+    origin: 'slack',
+    originContext,
+    ttlSeconds: deps.claimTtlSeconds,
+    actor: me.actor,
+  });
+  return claimReply(`${deps.publicUrl.replace(/\/$/, '')}/c/${claim.token}`, claim.durationMinutes, claim.expiresAt);
+}
+
+async function stopOne(deps: SlackHandlerDeps, me: SlackMe, target: string | undefined): Promise<Reply> {
+  const view = await findSession(deps.engine, me, target, (v) => canStop(v.state));
+  const asAdmin = view.userId !== me.user.id && me.user.isAdmin;
+  const r = await stopSession(deps.engine, { sessionId: view.id, actor: me.actor, asAdmin });
+  return { text: r.alreadyEnded ? `Session \`${shortId(view.id)}\` had already ended.` : `Stopping session \`${shortId(view.id)}\`: access is being closed.` };
+}
+
+async function stopAll(deps: SlackHandlerDeps, me: SlackMe): Promise<Reply> {
+  const live = (await listMySessions(deps.engine, me.actor, { live: true })).filter((v) => canStop(v.state));
+  for (const v of live) await stopSession(deps.engine, { sessionId: v.id, actor: me.actor });
+  return { text: live.length ? `Stopping ${live.length} session(s): ${live.map((v) => `\`${shortId(v.id)}\``).join(', ')}.` : 'You have no running session.' };
+}
+

@@ -1,0 +1,122 @@
+import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import { isValidSlackRequest, type Logger as BoltLogger } from '@slack/bolt';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Logger } from '../../shared/logger.ts';
+import { toBoltLogger } from './bolt-logger.ts';
+import { EVENTS_PATH } from './ids.ts';
+import { parseSlackBody, replayKey } from './inbound.ts';
+import { createRecentKeys } from './recent-keys.ts';
+
+export interface FastifyReceiver extends Receiver {
+  /** The Slack endpoint as a fastify plugin, for the project's one HTTP server. */
+  routes: FastifyPluginAsync;
+  /** Resolves when every listener that already acked has also finished its slow work. */
+  settled(): Promise<void>;
+}
+
+export interface FastifyReceiverOptions {
+  signingSecret: string;
+  logger: Logger;
+  /** Bolt's limit: Slack gives up after 3 s, so an unacknowledged request is answered 404 then. */
+  ackTimeoutMs?: number;
+  /** Epoch ms for the 5-minute timestamp window; the real clock outside tests. */
+  now?: () => number;
+}
+
+/** A block_actions payload carries the whole message; cards are a few KB, so 1 MB is plenty. */
+const SLACK_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Bolt's HTTP receiving on fastify: v0 HMAC signature over the raw body with the 5-minute
+ * window (Bolt's own check), then `app.processEvent`. The HTTP answer is whatever the listener
+ * passes to `ack()`, sent at once; the listener's slow work continues after it. Slack's retries
+ * (x-slack-retry-num) of a payload already handled here are acknowledged and dropped.
+ */
+export function createFastifyReceiver(opts: FastifyReceiverOptions): FastifyReceiver {
+  let bolt: App | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+  const seen = createRecentKeys(5000, 10 * 60_000);
+  const boltLogger: BoltLogger = toBoltLogger(opts.logger);
+  const ackTimeoutMs = opts.ackTimeoutMs ?? 3001;
+  const now = opts.now ?? Date.now;
+
+  const routes: FastifyPluginAsync = async (f) => {
+    // Encapsulated: only this plugin sees bodies as raw bytes, which the signature needs.
+    f.removeAllContentTypeParsers();
+    f.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SLACK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    f.post(EVENTS_PATH, { bodyLimit: SLACK_BODY_LIMIT }, async (request, reply) => {
+      const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+      const signature = request.headers['x-slack-signature'];
+      const timestamp = Number(request.headers['x-slack-request-timestamp']);
+      const valid =
+        typeof signature === 'string' &&
+        Number.isFinite(timestamp) &&
+        isValidSlackRequest({ signingSecret: opts.signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp }, nowMilliseconds: now(), logger: boltLogger });
+      if (!valid) return reply.code(401).send();
+      const body = parseSlackBody(request.headers['content-type'], raw);
+      if (!body) return reply.code(400).send();
+      if (body.ssl_check) return reply.code(200).send();
+      if (body.type === 'url_verification') return reply.send({ challenge: body.challenge });
+      if (!bolt) return reply.code(503).send();
+      const retryNum = Number(request.headers['x-slack-retry-num'] ?? '') || undefined;
+      const key = replayKey(body);
+      if (key && seen.has(key)) {
+        request.log.info({ retryNum }, 'slack: payload already handled; acknowledging the retry without acting');
+        return reply.code(200).send();
+      }
+      if (key) seen.add(key);
+      return dispatch(bolt, { body, retryNum, retryReason: header(request.headers['x-slack-retry-reason']) }, reply);
+    });
+  };
+
+  async function dispatch(app: App, event: Omit<ReceiverEvent, 'ack'>, reply: FastifyReply) {
+    let acked: ((r: { response: unknown }) => void) | undefined;
+    const ack = new Promise<{ response: unknown }>((resolve) => (acked = resolve));
+    let isAcked = false;
+    const work = app.processEvent({
+      ...event,
+      ack: async (response?: unknown) => {
+        if (isAcked) return;
+        isAcked = true;
+        acked?.({ response });
+      },
+    });
+    const tracked = work.catch((err: unknown) => opts.logger.error({ err }, 'slack: listener failed'));
+    inFlight.add(tracked);
+    void tracked.finally(() => inFlight.delete(tracked));
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      ack,
+      work.then(() => ({ finished: true as const }), () => ({ failed: true as const })),
+      new Promise<{ timeout: true }>((resolve) => (timer = setTimeout(() => resolve({ timeout: true }), ackTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if ('response' in outcome) return sendAck(reply, outcome.response);
+    if (isAcked) return sendAck(reply, (await ack).response);
+    if ('failed' in outcome) return reply.code(500).send();
+    return reply.code(404).send(); // nobody acknowledged: Slack shows the user a timeout
+  }
+
+  return {
+    routes,
+    init(app: App) {
+      bolt = app;
+    },
+    // The HTTP server's lifecycle belongs to http/server.ts; stopping waits for listeners.
+    start: async () => undefined,
+    stop: async () => {
+      await Promise.allSettled([...inFlight]);
+    },
+    settled: async () => {
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+function sendAck(reply: FastifyReply, response: unknown) {
+  if (response === undefined || response === '') return reply.code(200).send();
+  if (typeof response === 'string') return reply.code(200).type('text/plain').send(response);
+  return reply.code(200).send(response);
+}
+
+const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);

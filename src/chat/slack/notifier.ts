@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { loadChatSessionContext, type ChatSessionContext } from '../../engine/chat-session-context.ts';
+import { loadApprovalChannels, loadMessageRefs, loadSessionOrigin, saveMessageRef, updateMessageRef, type ChatMessageRef } from '../../engine/chat-refs.ts';
+import type { EngineDeps } from '../../engine/deps.ts';
+import type { ChatNotifier, SessionEvent } from '../../engine/ports.ts';
+import { approvalCard } from './blocks/approval-card.ts';
+import { sessionCard } from './blocks/session-card.ts';
+import { slackErrorCode, type SlackClients, type SlackWebClient } from './clients.ts';
+import { SlackOrigin } from './origin.ts';
+import { threadReplies } from './threads.ts';
+
+/** What we remember on a message ref: the last rendering sent (to skip no-op updates) and the replies posted. */
+const RefState = z.looseObject({ teamId: z.string().optional(), hash: z.string().optional(), posted: z.array(z.string()).default([]) });
+type RefState = z.infer<typeof RefState>;
+
+interface Rendered {
+  text: string;
+  blocks: unknown[];
+}
+
+/** Errors meaning "the bot cannot post there": the card goes to the user's DM instead. */
+const CANNOT_POST_THERE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'access_denied']);
+
+/**
+ * The Slack side of notify_session. Renders the session's current state, so a retry or a late
+ * event is harmless. Any Slack failure (429, 5xx, ok:false) is thrown: the job retries with
+ * backoff and, because the last rendering sent is remembered only after Slack took it, the
+ * retry still sends the update.
+ */
+export function createSlackNotifier(deps: { db: EngineDeps['db']; clients: SlackClients }): ChatNotifier {
+  const { db } = deps;
+  return {
+    platform: 'slack',
+    async notify(sessionId: string, event: SessionEvent) {
+      const ctx = await loadChatSessionContext(db, sessionId, 'slack');
+      if (!ctx) return;
+      const parsed = SlackOrigin.safeParse(await loadSessionOrigin(db, sessionId));
+      const origin = parsed.success ? parsed.data : undefined;
+      const teamId = origin?.teamId ?? ctx.workspaceIds[0];
+      if (!teamId) return; // the org has no Slack workspace: nothing to tell here
+      const client = await deps.clients.forTeam(teamId);
+      const refs = await loadMessageRefs(db, sessionId, 'slack');
+      await syncApprovalCards(db, client, ctx, refs, teamId);
+      if (!origin || ctx.view.origin !== 'slack') return;
+      const card = await syncSessionCard(db, client, ctx, refs, origin);
+      await postThreadReplies(db, client, ctx, event, card);
+    },
+  };
+}
+
+const hashOf = (r: Rendered) => createHash('sha256').update(JSON.stringify(r)).digest('base64url').slice(0, 22);
+const stateOf = (ref: ChatMessageRef): RefState => RefState.catch({ posted: [] }).parse(ref.conversationRef ?? {});
+
+/** Edits a message to `rendered` unless Slack already shows exactly that. */
+async function updateIfChanged(db: EngineDeps['db'], client: SlackWebClient, ref: ChatMessageRef, rendered: Rendered): Promise<void> {
+  const state = stateOf(ref);
+  const hash = hashOf(rendered);
+  if (state.hash === hash || !ref.messageId) return;
+  await client.chat.update({ channel: ref.channel, ts: ref.messageId, text: rendered.text, blocks: rendered.blocks as never });
+  ref.conversationRef = { ...state, hash };
+  await updateMessageRef(db, ref.id, { conversationRef: ref.conversationRef });
+}
+
+async function syncApprovalCards(db: EngineDeps['db'], client: SlackWebClient, ctx: ChatSessionContext, refs: ChatMessageRef[], teamId: string) {
+  if (!ctx.view.approval) return;
+  const rendered = approvalCard(ctx);
+  const cards = refs.filter((r) => r.kind === 'approval_card');
+  if (ctx.view.approval.status === 'PENDING' && ctx.view.state === 'AWAITING_APPROVAL') {
+    const { slack: channels } = await loadApprovalChannels(db, ctx.view.id);
+    for (const channel of channels) {
+      if (cards.some((c) => c.channel === channel)) continue;
+      const res = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as never });
+      await saveMessageRef(db, {
+        sessionId: ctx.view.id,
+        platform: 'slack',
+        kind: 'approval_card',
+        // Remembered as configured (not the id Slack answers with) so the next run finds it.
+        channel,
+        messageId: res.ts ?? null,
+        conversationRef: { teamId, hash: hashOf(rendered), posted: [], postedTo: res.channel },
+      });
+    }
+  }
+  for (const card of cards) await updateIfChanged(db, client, { ...card, channel: postedTo(card) }, rendered);
+}
+
+const postedTo = (ref: ChatMessageRef): string => {
+  const to = (ref.conversationRef as { postedTo?: unknown } | null)?.postedTo;
+  return typeof to === 'string' ? to : ref.channel;
+};
+
+async function syncSessionCard(db: EngineDeps['db'], client: SlackWebClient, ctx: ChatSessionContext, refs: ChatMessageRef[], origin: SlackOrigin) {
+  const rendered = sessionCard(ctx);
+  const existing = refs.find((r) => r.kind === 'session_card');
+  if (existing) {
+    await updateIfChanged(db, client, existing, rendered);
+    return existing;
+  }
+  const res = await postWithDmFallback(client, origin, rendered);
+  return saveMessageRef(db, {
+    sessionId: ctx.view.id,
+    platform: 'slack',
+    kind: 'session_card',
+    channel: res.channel,
+    messageId: res.ts,
+    conversationRef: { teamId: origin.teamId, hash: hashOf(rendered), posted: [] },
+  });
+}
+
+/** Where the user asked, or their DM when that was a DM or a channel the bot may not post in. */
+async function postWithDmFallback(client: SlackWebClient, origin: SlackOrigin, r: Rendered): Promise<{ channel: string; ts: string }> {
+  const post = async (channel: string) => {
+    const res = await client.chat.postMessage({ channel, text: r.text, blocks: r.blocks as never });
+    if (!res.channel || !res.ts) throw new Error('chat.postMessage answered without channel or ts');
+    return { channel: res.channel, ts: res.ts };
+  };
+  if (origin.isDm) return post(origin.userId);
+  try {
+    return await post(origin.channelId);
+  } catch (err) {
+    if (!CANNOT_POST_THERE.has(slackErrorCode(err) ?? '')) throw err;
+    return post(origin.userId);
+  }
+}
+
+async function postThreadReplies(db: EngineDeps['db'], client: SlackWebClient, ctx: ChatSessionContext, event: SessionEvent, card: ChatMessageRef) {
+  if (!card.messageId) return;
+  const state = stateOf(card);
+  for (const reply of threadReplies(ctx, event)) {
+    if (state.posted.includes(reply.key)) continue;
+    await client.chat.postMessage({ channel: card.channel, thread_ts: card.messageId, text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+    // Remembered right after each post: a failure later in the list re-posts only what is missing.
+    state.posted.push(reply.key);
+    card.conversationRef = { ...(card.conversationRef ?? {}), ...state };
+    await updateMessageRef(db, card.id, { conversationRef: card.conversationRef });
+  }
+}

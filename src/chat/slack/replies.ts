@@ -1,0 +1,61 @@
+import type { SessionView } from '../../engine/session-view.ts';
+import type { StartOptions } from '../../engine/start-options.ts';
+import { ACTION, SLASH_COMMAND } from './ids.ts';
+import { durationText, esc, shortId, slackDate, stateBadge } from './format.ts';
+import type { Reply } from './handler-deps.ts';
+
+const C = SLASH_COMMAND;
+
+export function helpReply(isAdmin: boolean): Reply {
+  const lines = [
+    `*EntryGuard* opens your IP on the firewalls you may use, for a limited time.`,
+    `• \`${C} start [duration]\` – e.g. \`2h\`, \`90m\` or \`2\` (hours); you confirm in a browser`,
+    `• \`${C} stop [id|all]\` – end a session (your only one when no id)`,
+    `• \`${C} extend [id] [duration]\` – add time (1h by default)`,
+    `• \`${C} status\` – your running sessions`,
+    `• \`${C} resources\` – what a start would open, and the durations you may pick`,
+  ];
+  if (isAdmin) {
+    lines.push(`*Admin*`, `• \`${C} sessions\` – every running session`, `• \`${C} stop <id>\` – stop anyone's session`, `• \`${C} approvals here <role>\` – ask this channel to approve requests for a role`);
+  }
+  return { text: lines.join('\n') };
+}
+
+export function usageReply(options: StartOptions, about: string, input: string): Reply {
+  const durations = options.offeredMinutes.map(durationText).join(', ') || 'none';
+  const head = about === 'unknown' ? `I did not understand \`${esc(input) || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${esc(input)}\`.`;
+  return {
+    text: [
+      head,
+      `Usage: \`${C} start [duration]\`, \`${C} extend [id] [duration]\`, \`${C} stop [id|all]\`, \`${C} status\`, \`${C} resources\`, \`${C} help\``,
+      `Durations you may pick: ${durations} (at most ${durationText(options.maxTotalMinutes)} in total).`,
+    ].join('\n'),
+  };
+}
+
+export function resourcesReply(options: StartOptions): Reply {
+  const list = options.resources.map((r) => `• *${esc(r.name)}* (${r.kind})`).join('\n') || '_none – ask an admin for a role_';
+  const approval = options.needsApproval ? '\nA start needs an approver’s OK first.' : '';
+  return { text: `A start would open:\n${list}\nDurations you may pick: ${options.offeredMinutes.map(durationText).join(', ') || 'none'}.${approval}` };
+}
+
+export function sessionsReply(views: SessionView[], opts: { empty: string; withOwner?: boolean }): Reply {
+  if (views.length === 0) return { text: opts.empty };
+  const lines = views.map((v) => {
+    const until = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';
+    const owner = opts.withOwner ? ` – ${esc(v.userEmail)}` : '';
+    return `• \`${shortId(v.id)}\` ${stateBadge(v.state)}${until}${owner}`;
+  });
+  return { text: lines.join('\n') };
+}
+
+export function claimReply(url: string, minutes: number, expiresAt: Date): Reply {
+  const text = `Open this link in your browser to start a ${durationText(minutes)} session from the address you are on. It works once and until ${slackDate(expiresAt)}.`;
+  return {
+    text: `${text} ${url}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'actions', elements: [{ type: 'button', action_id: ACTION.claimOpen, style: 'primary', text: { type: 'plain_text', text: 'Confirm my IP' }, url }] },
+    ],
+  };
+}

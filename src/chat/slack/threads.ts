@@ -1,0 +1,50 @@
+import type { types } from '@slack/bolt';
+import type { ChatSessionContext } from '../../engine/chat-session-context.ts';
+import type { SessionEvent } from '../../engine/ports.ts';
+import { extendButton } from './blocks/session-card.ts';
+import { failureReasons, mention, slackDate } from './format.ts';
+
+export interface ThreadReply {
+  /** Posted at most once per key (remembered on the card's message ref). */
+  key: string;
+  text: string;
+  blocks?: types.KnownBlock[];
+}
+
+const section = (text: string): types.KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+/**
+ * The threaded replies the session's *current* state calls for. Keys make them once-only: a
+ * retried or late notification renders the same list and posts only what is still missing.
+ * The 10-minute warning is keyed by the expiry it warns about, so after an Extend the next
+ * warning is a new reply.
+ */
+export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): ThreadReply[] {
+  const v = ctx.view;
+  const out: ThreadReply[] = [];
+  const a = v.approval;
+  if (a?.status === 'APPROVED') out.push({ key: 'approved', text: `:white_check_mark: Approved by ${ctx.decider ? mention(ctx.decider) : 'an approver'}. Opening access…` });
+  if (a?.status === 'DENIED') out.push({ key: 'denied', text: `:no_entry: Denied by ${ctx.decider ? mention(ctx.decider) : 'an approver'}${a.reason ? `: “${a.reason}”` : '.'}` });
+  if (a?.status === 'TIMED_OUT') out.push({ key: 'denied', text: ':hourglass: Nobody approved the request in time, so it was denied. Start again to ask once more.' });
+  const expires = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';
+  if (v.state === 'ACTIVE') out.push({ key: 'active', text: `:large_green_circle: Access is open${expires}.` });
+  if (v.state === 'PARTIAL') {
+    const text = `:large_orange_circle: Access is only partly open${expires}. These failed:\n${failureReasons(v).join('\n')}`;
+    out.push({ key: 'partial', text, blocks: [section(text)] });
+  }
+  if (v.state === 'FAILED') {
+    const text = `:red_circle: Access could not be opened:\n${failureReasons(v).join('\n')}`;
+    out.push({ key: 'failed', text, blocks: [section(text)] });
+  }
+  if (event === 'expiry_warning' && v.expiresAt && ['ACTIVE', 'PARTIAL', 'PENDING'].includes(v.state)) {
+    const text = `:hourglass_flowing_sand: This session ends ${slackDate(v.expiresAt)} (in about 10 minutes).`;
+    const blocks: types.KnownBlock[] = [section(text)];
+    if (v.canExtend) blocks.push({ type: 'actions', block_id: 'warning_controls', elements: [extendButton(v)] });
+    out.push({ key: `warning:${v.expiresAt.getTime()}`, text, blocks });
+  }
+  if (v.state === 'EXPIRED' || v.state === 'CANCELLED') {
+    const why = v.endedReason === 'EXPIRED' ? 'its time ran out' : v.endedReason === 'ADMIN' ? 'an admin stopped it' : 'it was stopped';
+    out.push({ key: 'ended', text: `:white_circle: Session ended: ${why}. Access is closed.` });
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { createSlackIntegration, type SlackIntegration } from '../../../src/chat/slack/integration.ts';
+import { chatWorkspaces } from '../../../src/db/schema/index.ts';
+import type { SyncDeps } from '../../../src/engine/deps.ts';
+import { countSessionsByState } from '../../../src/engine/session-stats.ts';
+import { createMetrics } from '../../../src/http/metrics.ts';
+import { createHttpServer } from '../../../src/http/server.ts';
+import { createJobQueue } from '../../../src/jobs/job-queue.ts';
+import { createTaskList } from '../../../src/jobs/task-list.ts';
+import { runDueJobs } from '../../../src/jobs/worker.ts';
+import { createManualClock, type ManualClock } from '../../../src/shared/clock.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
+import { MemoryFirewall, memoryRegistry } from '../../fakes/memory/memory-provider.ts';
+import { blockActionsBody, slackHeaders, slashCommandBody } from '../../fakes/slack/signing.ts';
+import { startFakeSlack, type FakeSlack } from '../../fakes/slack/fake-slack.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
+import { cookieHeader, csrfField } from '../../http/helpers.ts';
+
+export const SECRET = 'test-signing-secret';
+export const PUBLIC_URL = 'https://eg.example.test';
+
+export interface SlackHarness {
+  database: TestDatabase;
+  deps: SyncDeps;
+  clock: ManualClock;
+  firewall: MemoryFirewall;
+  fake: FakeSlack;
+  slack: SlackIntegration;
+  app: FastifyInstance;
+  url: string;
+  /** POSTs a signed body to /slack/events over real HTTP. */
+  post(body: string, opts?: { ts?: number; secret?: string; retryNum?: number }): Promise<Response>;
+  /** `/entryguard <text>` from a Slack user; waits for the listener's slow work. */
+  command(text: string, user: string, opts?: { channel?: string; channelName?: string; id?: string }): Promise<{ res: Response; replies: Record<string, unknown>[] }>;
+  click(p: { actionId: string; value: string; user: string; channel: string; messageTs: string; id?: string; actionTs?: string; retryNum?: number }): Promise<{ res: Response; replies: Record<string, unknown>[] }>;
+  /** Opens the claim page and confirms it from `ip`, as a browser would. */
+  confirmClaim(url: string, ip?: string): Promise<number>;
+  runJobs(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+
+/**
+ * The real HTTP server with the Slack endpoint mounted, the engine on a fresh database (manual
+ * clock, in-memory firewall), the real notifier wired into notify_session, and the fake Slack.
+ */
+export async function createSlackHarness(): Promise<SlackHarness> {
+  const database = await createTestDatabase();
+  const clock = createManualClock(new Date(Date.now() + 24 * 60 * 60_000));
+  const firewall = new MemoryFirewall();
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const deps: SyncDeps = { db: database.db, clock, jobs: createJobQueue({ notifications: true }), logger, providers: memoryRegistry(firewall) };
+  const fake = await startFakeSlack();
+  const slack = createSlackIntegration({ engine: deps, logger, publicUrl: PUBLIC_URL, claimTtlSeconds: 300 }, { botToken: 'xoxb-test', signingSecret: SECRET, slackApiUrl: fake.apiUrl });
+  const taskList = createTaskList(deps, { notifiers: [slack.notifier] });
+  const metrics = createMetrics({ sessionCounts: () => countSessionsByState(deps.db), logger, processMetrics: false });
+  const app = await createHttpServer({
+    engine: deps,
+    logger,
+    publicUrl: PUBLIC_URL,
+    trustProxy: [],
+    claimTtlSeconds: 300,
+    readiness: async () => ({ database: true, worker: true }),
+    metrics,
+    chatRoutes: [slack.routes!],
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/slack/events`;
+
+  const post = (body: string, o: { ts?: number; secret?: string; retryNum?: number } = {}) =>
+    fetch(url, { method: 'POST', body, headers: slackHeaders(o.secret ?? SECRET, body, o) });
+
+  return {
+    database,
+    deps,
+    clock,
+    firewall,
+    fake,
+    slack,
+    app,
+    url,
+    post,
+    async command(text, user, o = {}) {
+      const id = o.id ?? `cmd${++seq}`;
+      const res = await post(slashCommandBody({ text, user, channel: o.channel, channelName: o.channelName, responseUrl: fake.responseUrl(id) }));
+      await slack.settled();
+      return { res, replies: fake.responsesTo(id) };
+    },
+    async click(p) {
+      const id = p.id ?? `click${++seq}`;
+      const res = await post(blockActionsBody({ ...p, responseUrl: fake.responseUrl(id) }), { retryNum: p.retryNum });
+      await slack.settled();
+      return { res, replies: fake.responsesTo(id) };
+    },
+    async confirmClaim(claimUrl, ip = '203.0.113.7') {
+      const path = new URL(claimUrl).pathname;
+      const page = await app.inject({ method: 'GET', url: path, remoteAddress: ip });
+      const res = await app.inject({
+        method: 'POST',
+        url: path,
+        remoteAddress: ip,
+        headers: { cookie: cookieHeader(page.headers['set-cookie']), 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL },
+        payload: `csrf=${encodeURIComponent(csrfField(page.body) ?? '')}`,
+      });
+      return res.statusCode;
+    },
+    async runJobs() {
+      await database.db.execute(
+        sql`update graphile_worker._private_jobs set run_at = now() where run_at <= ${clock.now().toISOString()}::timestamptz and locked_at is null and run_at > now()`,
+      );
+      await runDueJobs({ connectionString: database.url, taskList, logger });
+    },
+    async close() {
+      await app.close();
+      await slack.stop();
+      await fake.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Binds Slack team T111 to the org, as the org file's chat binding does. */
+export async function bindWorkspace(h: SlackHarness, orgId: string, teamId = 'T111') {
+  await h.deps.db.insert(chatWorkspaces).values({ orgId, platform: 'slack', externalId: teamId });
+}
+
+/** The claim link in a start reply (the button's URL). */
+export function claimUrlOf(reply: Record<string, unknown> | undefined): string {
+  const m = /https:\/\/eg\.example\.test\/c\/[A-Za-z0-9_-]+/.exec(JSON.stringify(reply ?? {}));
+  if (!m) throw new Error(`no claim link in ${JSON.stringify(reply)}`);
+  return m[0];
+}
