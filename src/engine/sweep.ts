@@ -58,15 +58,24 @@ export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
 export async function reconcileAll(deps: EngineDeps): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    await tx
-      .update(sessionRules)
-      .set({ state: 'PENDING', updatedAt: now })
+    // Sessions before their rules, in id order, as every writer does.
+    const retry = await tx
+      .select({ id: sessions.id })
+      .from(sessions)
       .where(
         and(
-          eq(sessionRules.state, 'FAILED'),
-          sql`exists (select 1 from ${sessions} s where s.id = ${sessionRules.sessionId} and s.state in ('ACTIVE','PARTIAL'))`,
+          inArray(sessions.state, ['ACTIVE', 'PARTIAL']),
+          sql`exists (select 1 from ${sessionRules} r where r.session_id = ${sessions.id} and r.state = 'FAILED')`,
         ),
-      );
+      )
+      .orderBy(sessions.id)
+      .for('update');
+    if (retry.length) {
+      await tx
+        .update(sessionRules)
+        .set({ state: 'PENDING', updatedAt: now })
+        .where(and(eq(sessionRules.state, 'FAILED'), inArray(sessionRules.sessionId, retry.map((r) => r.id))));
+    }
     const active = await tx.select({ id: resources.id }).from(resources).where(eq(resources.isActive, true)).orderBy(resources.id);
     for (const r of active) await deps.jobs.reconcileResource(tx, r.id);
     return active.length;
