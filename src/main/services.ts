@@ -1,4 +1,6 @@
 import type { Runner } from 'graphile-worker';
+import { eq } from 'drizzle-orm';
+import { resources } from '../db/schema/index.ts';
 import type { AppConfig } from '../config/env.ts';
 import { createSlackIntegration } from '../chat/slack/integration.ts';
 import { createProviderRegistry } from '../cloud/registry.ts';
@@ -70,6 +72,8 @@ export async function startServices(
       },
     });
     runner = await startWorker({ connectionString: runtime.url, taskList, logger, concurrency: config.worker.concurrency });
+    // Load the SDKs the configured resources need now, not in the middle of the first session.
+    void preloadProviders(deps).catch((err: unknown) => logger.warn({ err }, 'could not preload a provider; it loads on first use'));
   }
 
   let workerAlive = !!runner;
@@ -106,4 +110,9 @@ export async function startServices(
       await runtime.close();
     },
   };
+}
+
+async function preloadProviders(deps: SyncDeps): Promise<void> {
+  const kinds = await deps.db.selectDistinct({ kind: resources.kind }).from(resources).where(eq(resources.isActive, true));
+  for (const { kind } of kinds) if (deps.providers.kinds().includes(kind)) await deps.providers.get(kind);
 }

@@ -21,14 +21,15 @@ export async function burst(
   const ids = started.map((s) => s.id);
   await waitUntil(
     async () => {
-      const [row] = await db.select({ n: count() }).from(sessions).where(and(inArray(sessions.id, ids), eq(sessions.state, 'ACTIVE')));
-      return row?.n === ids.length;
+      const [row] = await db.select({ n: count() }).from(sessions).where(and(inArray(sessions.id, ids), eq(sessions.state, 'PENDING')));
+      return row?.n === 0;
     },
-    { timeoutMs: 120_000, intervalMs: 25 },
+    { timeoutMs: 300_000, intervalMs: 25 },
   );
+  const [active] = await db.select({ n: count() }).from(sessions).where(and(inArray(sessions.id, ids), eq(sessions.state, 'ACTIVE')));
   const allActiveMs = performance.now() - t0;
   const after = opts.providerCalls();
   const calls = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
   const total = Object.values(calls).reduce((a, b) => a + b, 0);
-  return { allAcceptedMs: ackDone, allActiveMs, calls, total, callsPerSessionResource: total / (opts.sessions * opts.resources) };
+  return { allAcceptedMs: ackDone, allActiveMs, active: active?.n ?? 0, calls, total, callsPerSessionResource: total / (opts.sessions * opts.resources) };
 }
