@@ -4,7 +4,7 @@ import type { UserRow } from '../../engine/users.ts';
 import { isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { randomUUID } from 'node:crypto';
-import type { SlackWebClient } from './clients.ts';
+import { slackErrorCode, type SlackWebClient } from './clients.ts';
 
 /** What the command and button listeners need; the same for HTTP and Socket Mode. */
 export interface SlackHandlerDeps {
@@ -30,8 +30,14 @@ export async function identify(deps: SlackHandlerDeps, client: SlackWebClient, t
     workspaceId: teamId,
     userId: slackUserId,
     lookupEmail: async () => {
-      const res = await client.users.info({ user: slackUserId });
-      return res.user?.profile?.email ?? undefined;
+      try {
+        const res = await client.users.info({ user: slackUserId });
+        return res.user?.profile?.email ?? undefined;
+      } catch (err) {
+        // An account Slack does not know is an unknown person; any other failure is ours to report.
+        if (slackErrorCode(err) === 'user_not_found') return undefined;
+        throw err;
+      }
     },
   });
   return { user, actor: chatActor(user, 'slack') };
