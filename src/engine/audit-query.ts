@@ -4,6 +4,8 @@ import { AppError } from '../shared/errors.ts';
 import type { Actor } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 import { loadActiveUser } from './users.ts';
+import { runUseCase } from './use-case.ts';
+import type { DbOrTx } from '../db/client.ts';
 
 export interface AuditQuery {
   action?: string | undefined;
@@ -18,7 +20,11 @@ export interface AuditQuery {
 
 /** The org's audit trail, newest first, for admins. Errors: FORBIDDEN. */
 export async function queryAudit(deps: Pick<EngineDeps, 'db'>, actor: Actor & { userId: string; orgId: string }, q: AuditQuery) {
-  const me = await loadActiveUser(deps.db, actor.orgId, actor.userId);
+  return runUseCase(deps, actor, { action: 'AUDIT_READ', targetType: 'org', targetId: actor.orgId }, (tx) => readAudit(tx, actor, q));
+}
+
+async function readAudit(db: DbOrTx, actor: Actor & { userId: string; orgId: string }, q: AuditQuery) {
+  const me = await loadActiveUser(db, actor.orgId, actor.userId);
   if (!me.isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can read the audit log.');
   const where: SQL[] = [eq(auditEvents.orgId, me.orgId)];
   if (q.action) where.push(eq(auditEvents.action, q.action));
@@ -28,8 +34,8 @@ export async function queryAudit(deps: Pick<EngineDeps, 'db'>, actor: Actor & { 
   if (q.result) where.push(eq(auditEvents.result, q.result));
   if (q.from) where.push(gte(auditEvents.at, q.from));
   if (q.to) where.push(lte(auditEvents.at, q.to));
-  const [total] = await deps.db.select({ n: count() }).from(auditEvents).where(and(...where));
-  const items = await deps.db
+  const [total] = await db.select({ n: count() }).from(auditEvents).where(and(...where));
+  const items = await db
     .select()
     .from(auditEvents)
     .where(and(...where))

@@ -6,17 +6,24 @@ import { LIVE_STATES } from './state-machine.ts';
 import { loadActiveUser } from './users.ts';
 import { approvals, roleApprovers, type SessionState } from '../db/schema/index.ts';
 import { and, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.ts';
+import { runUseCase } from './use-case.ts';
 
 type UserActor = Actor & { userId: string; orgId: string };
 
-/** One session, for its owner or an org admin. Errors: SESSION_NOT_FOUND (also for someone else's). */
+/**
+ * One session, for its owner, an org admin or one of its approvers. Reading is not audited; a
+ * refusal is. Errors: SESSION_NOT_FOUND (also for someone else's, so ids cannot be probed).
+ */
 export async function getSession(deps: Pick<EngineDeps, 'db'>, actor: UserActor, sessionId: string): Promise<SessionView> {
-  const me = await loadActiveUser(deps.db, actor.orgId, actor.userId);
-  const [view] = /^[0-9a-f-]{36}$/i.test(sessionId) ? await loadSessionViews(deps.db, { orgId: me.orgId, ids: [sessionId] }) : [];
-  if (!view || (view.userId !== me.id && !me.isAdmin && !(await isApproverOf(deps.db, me.id, view.id)))) {
-    throw new AppError('SESSION_NOT_FOUND', 'No such session.');
-  }
-  return view;
+  return runUseCase(deps, actor, { action: 'SESSION_VIEW', targetType: 'session', targetId: sessionId }, async (tx) => {
+    const me = await loadActiveUser(tx, actor.orgId, actor.userId);
+    const [view] = /^[0-9a-f-]{36}$/i.test(sessionId) ? await loadSessionViews(tx, { orgId: me.orgId, ids: [sessionId] }) : [];
+    if (!view || (view.userId !== me.id && !me.isAdmin && !(await isApproverOf(tx, me.id, view.id)))) {
+      throw new AppError('SESSION_NOT_FOUND', 'No such session.');
+    }
+    return view;
+  });
 }
 
 /** The actor's own sessions, newest first; `live` keeps only those still running or waiting. */
@@ -31,13 +38,15 @@ export async function listOrgSessions(
   actor: UserActor,
   opts: { states?: SessionState[]; limit?: number } = {},
 ): Promise<SessionView[]> {
-  const me = await loadActiveUser(deps.db, actor.orgId, actor.userId);
-  if (!me.isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can list every session.');
-  return loadSessionViews(deps.db, { orgId: me.orgId, states: opts.states ?? [...LIVE_STATES, 'EXPIRING'], limit: opts.limit ?? 500 });
+  return runUseCase(deps, actor, { action: 'SESSION_LIST_ALL', targetType: 'org', targetId: actor.orgId }, async (tx) => {
+    const me = await loadActiveUser(tx, actor.orgId, actor.userId);
+    if (!me.isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can list every session.');
+    return loadSessionViews(tx, { orgId: me.orgId, states: opts.states ?? [...LIVE_STATES, 'EXPIRING'], limit: opts.limit ?? 500 });
+  });
 }
 
 /** Approvers see the requests they are asked to decide. */
-async function isApproverOf(db: EngineDeps['db'], userId: string, sessionId: string): Promise<boolean> {
+async function isApproverOf(db: DbOrTx, userId: string, sessionId: string): Promise<boolean> {
   const rows = await db
     .select({ roleId: roleApprovers.roleId })
     .from(approvals)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
-import { sessions, type SessionState } from '../../src/db/schema/index.ts';
+import { and, eq, sql } from 'drizzle-orm';
+import { auditEvents, sessions, type SessionState } from '../../src/db/schema/index.ts';
 import { startSession } from '../../src/engine/start-session.ts';
 import { stopSession } from '../../src/engine/stop-session.ts';
 import { extendSession } from '../../src/engine/extend-session.ts';
@@ -74,6 +74,14 @@ describe('who may act', () => {
     const { owner } = await sessionIn('ACTIVE');
     await expect(stopSession(t.deps, { sessionId: "1' or 1=1 --", actor: actorOf(owner) })).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
     await expect(extendSession(t.deps, { sessionId: 'nope', additionalMinutes: 60, actor: actorOf(owner) })).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+  });
+
+  it('refused reads are audited too', async () => {
+    const { id, org, other } = await sessionIn('ACTIVE');
+    await expect(getSession(t.deps, actorOf(other), id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    await expect(listOrgSessions(t.deps, actorOf(other))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const denied = await t.deps.db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.result, 'DENIED')));
+    expect(denied.map((d) => d.action).sort()).toEqual(['SESSION_LIST_ALL', 'SESSION_VIEW']);
   });
 
   it('the admin path needs an admin', async () => {
