@@ -5,7 +5,8 @@
  * answering after BENCH_PROVIDER_DELAY_MS) and calls are counted per cloud.
  * Knobs (env): BENCH_PROVIDERS (memory|emulators), BENCH_PROVIDER_DELAY_MS (50), BENCH_SAMPLES (100),
  * BENCH_BURST_SESSIONS (500; with emulators 50), BENCH_BURST_RESOURCES (20; per cloud with emulators: 7),
- * BENCH_EXPIRY_SESSIONS (1000), BENCH_EXPIRY_SPREAD_S (60), BENCH_DATABASE_URL (default: embedded).
+ * BENCH_EXPIRY_SESSIONS (1000), BENCH_EXPIRY_SPREAD_S (60), BENCH_DATABASE_URL (default: embedded),
+ * BENCH_SLACK_CONCURRENCY (50), BENCH_SLACK_ROUNDS (5).
  */
 import os from 'node:os';
 import { MemoryFirewall, memoryRegistry } from '../fakes/memory/memory-provider.ts';
@@ -15,6 +16,7 @@ import { startBenchEnvironment } from './environment.ts';
 import type { ResourceSeeder } from './fixtures.ts';
 import { burst } from './scenarios/burst.ts';
 import { expiryLag } from './scenarios/expiry.ts';
+import { slackAckLatency } from './scenarios/slack-ack.ts';
 import { startLatency } from './scenarios/start-latency.ts';
 import { ms, printTable, rssSampler, type Row } from './stats.ts';
 
@@ -53,6 +55,15 @@ try {
       { metric: 'REST start acknowledged, p50 / p99', value: `${ms(lat.ackP50)} / ${ms(lat.ackP99)}`, target: '' },
       { metric: `REST start → ACTIVE p50 (${label})`, value: ms(lat.activeP50), target: `< ${100 + delay} ms` },
       { metric: 'REST start → ACTIVE p99', value: ms(lat.activeP99), target: '' },
+    );
+    // Slack: the ack Slack waits for (3 s limit), with every command's slow work running meanwhile.
+    const slackN = num('BENCH_SLACK_CONCURRENCY', 50);
+    const sa = await slackAckLatency(env, { concurrency: slackN, rounds: num('BENCH_SLACK_ROUNDS', 5) });
+    rows.push(
+      { metric: `Slack /entryguard ack, ${slackN} concurrent (${sa.samples} commands, ${sa.failures} failed), p50`, value: ms(sa.p50), target: '' },
+      { metric: `Slack /entryguard ack p99 (${sa.linked}/${slackN} got a claim link)`, value: ms(sa.p99), target: '< 100 ms' },
+      { metric: '  of which in the server (request in → ack written), p50 / p99', value: `${ms(sa.serverP50)} / ${ms(sa.serverP99)}`, target: '' },
+      { metric: `  floor: ${slackN} concurrent unsigned requests (401, no work), p50 / p99`, value: `${ms(sa.floorP50)} / ${ms(sa.floorP99)}`, target: '' },
     );
   }
   // With the emulators, 50 people: one inbound rule each still fits a security group's default quota of 60.

@@ -15,15 +15,15 @@ export interface SlackAppOptions {
 }
 
 /**
- * The Bolt app with every listener. `tokenVerificationEnabled: false` keeps the constructor
- * from calling auth.test: starting never depends on Slack being reachable, and we handle no
- * message events, which is what Bolt's bot id is for.
+ * The Bolt app with every listener. The token comes through `authorize` rather than `token`:
+ * with `token`, Bolt calls auth.test (in the constructor, or before the first request) to
+ * learn the bot's ids, which would put a Slack round trip in front of the first acks and make
+ * starting depend on Slack. We handle no message events, which is all those ids are for.
  */
 export function createSlackApp(o: SlackAppOptions): App {
   const logger = toBoltLogger(o.handlers.logger);
   const app = new App({
-    token: o.botToken,
-    tokenVerificationEnabled: false,
+    authorize: async () => ({ botToken: o.botToken }),
     logger,
     // Listeners run after the ack, so a short retry on users.info is fine; Bolt's default
     // (ten retries over half an hour) would keep a user waiting for nothing.

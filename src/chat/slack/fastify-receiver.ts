@@ -23,6 +23,9 @@ export interface FastifyReceiverOptions {
   now?: () => number;
 }
 
+/** How long slow work may be held back for other requests' acks (well inside Slack's 3 s). */
+const ACK_PRIORITY_MS = 250;
+
 /** A block_actions payload carries the whole message; cards are a few KB, so 1 MB is plenty. */
 const SLACK_BODY_LIMIT = 1024 * 1024;
 
@@ -39,6 +42,7 @@ export function createFastifyReceiver(opts: FastifyReceiverOptions): FastifyRece
   const boltLogger: BoltLogger = toBoltLogger(opts.logger);
   const ackTimeoutMs = opts.ackTimeoutMs ?? 3001;
   const now = opts.now ?? Date.now;
+  let awaitingAck = 0;
 
   const routes: FastifyPluginAsync = async (f) => {
     // Encapsulated: only this plugin sees bodies as raw bytes, which the signature needs.
@@ -69,7 +73,28 @@ export function createFastifyReceiver(opts: FastifyReceiverOptions): FastifyRece
     });
   };
 
+  /**
+   * Resumes a listener's slow work (after its ack) only once no other request is waiting for
+   * its ack, or after ACK_PRIORITY_MS at most: under a burst of commands, every ack goes out
+   * before the database work of any of them takes the event loop. One event-loop turn per check,
+   * so requests still arriving are read and answered in between.
+   */
+  async function acksFirst(): Promise<void> {
+    const until = performance.now() + ACK_PRIORITY_MS;
+    do await new Promise<void>((resolve) => setImmediate(resolve));
+    while (awaitingAck > 0 && performance.now() < until);
+  }
+
   async function dispatch(app: App, event: Omit<ReceiverEvent, 'ack'>, reply: FastifyReply) {
+    awaitingAck++;
+    try {
+      return await dispatchCounted(app, event, reply);
+    } finally {
+      awaitingAck--;
+    }
+  }
+
+  async function dispatchCounted(app: App, event: Omit<ReceiverEvent, 'ack'>, reply: FastifyReply) {
     let acked: ((r: { response: unknown }) => void) | undefined;
     const ack = new Promise<{ response: unknown }>((resolve) => (acked = resolve));
     let isAcked = false;
@@ -79,6 +104,7 @@ export function createFastifyReceiver(opts: FastifyReceiverOptions): FastifyRece
         if (isAcked) return;
         isAcked = true;
         acked?.({ response });
+        await acksFirst();
       },
     });
     const tracked = work.catch((err: unknown) => opts.logger.error({ err }, 'slack: listener failed'));
