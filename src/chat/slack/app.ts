@@ -7,9 +7,8 @@ import type { SlackHandlerDeps } from './handler-deps.ts';
 export interface SlackAppOptions {
   handlers: SlackHandlerDeps;
   botToken: string;
-  /** A custom receiver (HTTP mode on fastify) or, with `appToken`, Socket Mode. */
-  receiver?: Receiver;
-  appToken?: string;
+  /** HTTP mode on fastify (FastifyReceiver) or Socket Mode (SocketModeReceiver). */
+  receiver: Receiver;
   /** Web API base URL (tests point it at a loopback fake). */
   slackApiUrl?: string;
 }
@@ -28,7 +27,7 @@ export function createSlackApp(o: SlackAppOptions): App {
     // Listeners run after the ack, so a short retry on users.info is fine; Bolt's default
     // (ten retries over half an hour) would keep a user waiting for nothing.
     clientOptions: { retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2000 }, ...(o.slackApiUrl ? { slackApiUrl: o.slackApiUrl } : {}) },
-    ...(o.appToken ? { socketMode: true, appToken: o.appToken } : { receiver: o.receiver }),
+    receiver: o.receiver,
   });
   app.error(async (err) => {
     o.handlers.logger.error({ err }, 'slack: unhandled listener error');

@@ -1,4 +1,6 @@
+import { SocketModeReceiver } from '@slack/bolt';
 import type { FastifyPluginAsync } from 'fastify';
+import { toBoltLogger } from './bolt-logger.ts';
 import type { ChatNotifier } from '../../engine/ports.ts';
 import { createSlackApp } from './app.ts';
 import { singleWorkspaceClients } from './clients.ts';
@@ -39,7 +41,14 @@ export function createSlackIntegration(handlers: SlackHandlerDeps, s: SlackSetti
   const notifier = createSlackNotifier({ db: handlers.engine.db, clients });
   if (s.receive === false) return { notifier, routes: undefined, start: async () => undefined, stop: async () => undefined, settled: async () => undefined };
   if (s.appToken) {
-    const app = createSlackApp({ handlers, botToken: s.botToken, appToken: s.appToken, slackApiUrl: s.slackApiUrl });
+    // Built here rather than by Bolt so the connection's Web API calls (apps.connections.open)
+    // honour slackApiUrl too: Bolt does not pass its clientOptions on to Socket Mode.
+    const receiver = new SocketModeReceiver({
+      appToken: s.appToken,
+      logger: toBoltLogger(handlers.logger),
+      ...(s.slackApiUrl ? { installerOptions: { clientOptions: { slackApiUrl: s.slackApiUrl } } } : {}),
+    });
+    const app = createSlackApp({ handlers, botToken: s.botToken, receiver, slackApiUrl: s.slackApiUrl });
     return { notifier, routes: undefined, start: async () => void (await app.start()), stop: async () => void (await app.stop()), settled: async () => undefined };
   }
   if (!s.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');

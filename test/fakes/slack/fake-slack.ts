@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { attachSocketMode } from './fake-socket-mode.ts';
 
 /** A message as the fake workspace holds it. */
 export interface FakeMessage {
@@ -29,8 +30,10 @@ const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
  * codes (not_in_channel, message_not_found, user_not_found, invalid_auth) and injectable
  * faults (429 with Retry-After, 5xx). Anything outside /api/ is a response_url sink.
  */
-export async function startFakeSlack(opts: { token?: string } = {}) {
+export async function startFakeSlack(opts: { token?: string; appToken?: string } = {}) {
   const token = opts.token ?? 'xoxb-test';
+  const appToken = opts.appToken ?? 'xapp-test';
+  let wsUrl = '';
   const calls: ApiCall[] = [];
   const responses: { path: string; body: Record<string, unknown> }[] = [];
   const messages: FakeMessage[] = [];
@@ -53,6 +56,8 @@ export async function startFakeSlack(opts: { token?: string } = {}) {
     if (fault) return answer(res, 200, { ok: false, error: fault.error });
     const fail = (error: string) => answer(res, 200, { ok: false, error });
     switch (method) {
+      case 'apps.connections.open':
+        return answer(res, 200, { ok: true, url: wsUrl });
       case 'auth.test':
         return answer(res, 200, { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T111' });
       case 'users.info': {
@@ -103,21 +108,25 @@ export async function startFakeSlack(opts: { token?: string } = {}) {
       for (const f of JSON_FIELDS) if (typeof args[f] === 'string') args[f] = JSON.parse(args[f]);
       const auth = req.headers.authorization;
       const sent = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
-      if (sent !== token) {
+      // The app-level token opens Socket Mode connections and nothing else, as in Slack.
+      if (method === 'apps.connections.open' ? sent !== appToken : sent !== token) {
         calls.push({ method, token: sent, args, status: answer(res, 200, { ok: false, error: 'invalid_auth' }) });
         return;
       }
       calls.push({ method, token: sent, args, status: api(method, args, res) });
     });
   });
+  const socketMode = attachSocketMode(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
+  wsUrl = `ws://127.0.0.1:${port}/link`;
 
   return {
     apiUrl: `http://127.0.0.1:${port}/api/`,
     responseUrl: (id: string) => `http://127.0.0.1:${port}/respond/${id}`,
     calls,
     messages,
+    socketMode,
     /** Replies sent to a response_url, oldest first. */
     responsesTo: (id: string) => responses.filter((r) => r.path === `/respond/${id}`).map((r) => r.body),
     addUser: (id: string, email: string | undefined, teamId = 'T111') => void users.set(id, { email, teamId }),
@@ -130,6 +139,7 @@ export async function startFakeSlack(opts: { token?: string } = {}) {
     thread: (channel: string, ts: string) => messages.filter((m) => m.channel === channel && m.threadTs === ts),
     close: () =>
       new Promise<void>((r) => {
+        socketMode.closeAll();
         server.closeAllConnections();
         server.close(() => r());
       }),
