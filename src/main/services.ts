@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { resources } from '../db/schema/index.ts';
 import type { AppConfig } from '../config/env.ts';
 import { createSlackIntegration } from '../chat/slack/integration.ts';
+import { createTeamsIntegration } from '../chat/teams/integration.ts';
 import { createProviderRegistry } from '../cloud/registry.ts';
 import type { SyncDeps } from '../engine/deps.ts';
 import type { ProviderRegistry } from '../engine/ports.ts';
@@ -45,7 +46,8 @@ export async function startServices(
     db: runtime.database.db,
     clock: systemClock,
     // Chat notifications are queued only when a platform will send them (the notifiers below).
-    jobs: createJobQueue({ notifications: !!config.slack.botToken }),
+    // Teams counts too: TEAMS_APP_ID, or TEAMS_LOCAL=true for the Agents Playground (see teams below).
+    jobs: createJobQueue({ notifications: !!config.slack.botToken || !!config.teams.appId || env.TEAMS_LOCAL === 'true' }),
     logger,
     providers: overrides.providers ?? createProviderRegistry({ secrets: createSecretResolver(env), logger }),
   };
@@ -59,7 +61,16 @@ export async function startServices(
         { botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken, receive: roles.web },
       )
     : undefined;
-  const notifiers = slack ? [slack.notifier] : [];
+  // Teams (chat/teams), when TEAMS_APP_ID is set, or TEAMS_LOCAL=true for local mode (unsigned
+  // activities; createTeamsIntegration refuses it when NODE_ENV=production).
+  const teams =
+    config.teams.appId || env.TEAMS_LOCAL === 'true'
+      ? createTeamsIntegration(
+          { engine: deps, logger, publicUrl: config.http.publicUrl, claimTtlSeconds: config.claimTtlSeconds },
+          { appId: config.teams.appId, appPassword: config.teams.appPassword, tenantId: config.teams.tenantId, nodeEnv: config.nodeEnv },
+        )
+      : undefined;
+  const notifiers = [slack?.notifier, teams?.notifier].filter((n) => n !== undefined);
 
   let runner: Runner | undefined;
   if (roles.worker) {
@@ -92,7 +103,7 @@ export async function startServices(
         claimTtlSeconds: config.claimTtlSeconds,
         readiness: createReadinessCheck({ db: deps.db, workerInProcess: runner ? () => workerAlive : undefined }),
         metrics,
-        chatRoutes: slack?.routes ? [slack.routes] : [],
+        chatRoutes: [slack?.routes, teams?.routes].filter((r) => r !== undefined),
       })
     : undefined;
   const address = server ? await server.listen({ host: config.http.host, port: config.http.port }) : undefined;

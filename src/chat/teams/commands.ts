@@ -1,0 +1,103 @@
+import { createClaim } from '../../engine/claims.ts';
+import { extendSession } from '../../engine/extend-session.ts';
+import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts';
+import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
+import { describeStartOptions } from '../../engine/start-options.ts';
+import { canExtend, canStop } from '../../engine/state-machine.ts';
+import { stopSession } from '../../engine/stop-session.ts';
+import { AppError, isAppError } from '../../shared/errors.ts';
+import { parseTeamsCommand, type TeamsCommand } from './command-parse.ts';
+import { findSession } from './find-session.ts';
+import { shortId, teamsDate } from './format.ts';
+import { errorText, identify, type TeamsHandlerDeps, type TeamsMe } from './handler-deps.ts';
+import { EXTEND_BUTTON_MINUTES } from './ids.ts';
+import type { TeamsOrigin } from './origin.ts';
+import { claimReply, helpReply, resourcesReply, sessionsReply, usageReply } from './replies.ts';
+import type { TeamsTurn } from './transport/turn.ts';
+import { isChannel, isPersonal, type InboundActivity, type OutgoingMessage } from './types.ts';
+
+/**
+ * A message to the bot (1:1, or an @mention in a channel with the mention removed): identified,
+ * parsed, run through the engine and answered in the same conversation. Teams allows 15 s per
+ * turn; nothing here waits for a cloud call (sessions start in the worker).
+ */
+export async function handleMessage(deps: TeamsHandlerDeps, turn: TeamsTurn, a: InboundActivity): Promise<void> {
+  let reply: OutgoingMessage | undefined;
+  try {
+    const me = await identify(deps, turn, a);
+    reply = await runCommand(deps, me, parseTeamsCommand(turn.text), turn, a);
+  } catch (err) {
+    reply = { text: errorText(deps, err) };
+  }
+  if (reply) await turn.reply(reply);
+}
+
+async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: TeamsCommand, turn: TeamsTurn, a: InboundActivity): Promise<OutgoingMessage | undefined> {
+  const { engine } = deps;
+  const usage = async (about: string, input: string) => usageReply(await describeStartOptions(engine.db, me.user.orgId, me.user.id), about, input);
+  switch (cmd.kind) {
+    case 'start':
+      return start(deps, me, cmd.minutes, turn, a).catch(async (err: unknown) => {
+        if (isAppError(err) && err.code === 'DURATION_NOT_ALLOWED') return usage('start', turn.text);
+        throw err;
+      });
+    case 'stop':
+      return cmd.target === 'all' ? stopAll(deps, me) : stopOne(deps, me, cmd.target);
+    case 'extend': {
+      const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state));
+      const r = await extendSession(engine, { sessionId: view.id, additionalMinutes: cmd.minutes ?? EXTEND_BUTTON_MINUTES, actor: me.actor });
+      const trimmed = r.trimmed ? ' (trimmed: that is the longest this session may run)' : '';
+      return { text: `Session \`${shortId(view.id)}\` now ends ${teamsDate(r.expiresAt)}${trimmed}.` };
+    }
+    case 'status':
+      return sessionsReply(await listMySessions(engine, me.actor, { live: true }), { empty: 'You have no running session. Start one with `start`.' });
+    case 'resources':
+      return resourcesReply(await describeStartOptions(engine.db, me.user.orgId, me.user.id));
+    case 'help':
+      return helpReply(me.user.isAdmin);
+    case 'sessions':
+      return sessionsReply(await listOrgSessions(engine, me.actor), { empty: 'No session is running.', withOwner: true });
+    case 'approvals-here': {
+      // The channel itself (not the thread the command was typed in): approval cards start new posts there.
+      const channel = a.channelData?.channel?.id;
+      if (!isChannel(a) || !channel) throw new AppError('VALIDATION_FAILED', 'Say `approvals here <role>` in the team channel that should approve, with an @mention of me.');
+      await setApprovalChannel(engine, { actor: me.actor, roleName: cmd.role, platform: 'teams', channel });
+      return { text: `Approval requests for **${cmd.role}** will be posted in this channel.` };
+    }
+    case 'invalid':
+      return usage(cmd.about, cmd.input);
+  }
+}
+
+/** A claim bound to the user, its link sent 1:1 (never in a channel: the link is theirs alone). */
+async function start(deps: TeamsHandlerDeps, me: TeamsMe, minutes: number | undefined, turn: TeamsTurn, a: InboundActivity): Promise<OutgoingMessage | undefined> {
+  const conversation = turn.conversationRef();
+  const personal = isPersonal(a) ? conversation : await deps.transport.openPersonal({ serviceUrl: a.serviceUrl, tenantId: me.tenantId, userId: a.from.id });
+  const originContext: TeamsOrigin = { tenantId: me.tenantId, serviceUrl: a.serviceUrl, userId: a.from.id, conversation, personal };
+  const claim = await createClaim(deps.engine, {
+    orgId: me.user.orgId,
+    userId: me.user.id,
+    durationMinutes: minutes,
+    origin: 'teams',
+    originContext,
+    ttlSeconds: deps.claimTtlSeconds,
+    actor: me.actor,
+  });
+  const link = claimReply(`${deps.publicUrl.replace(/\/$/, '')}/c/${claim.token}`, claim.durationMinutes, claim.expiresAt);
+  if (isPersonal(a)) return link;
+  await deps.transport.inConversation(personal, async (c) => void (await c.send(link)));
+  return { text: 'I sent you the link to confirm your IP in a private chat.' };
+}
+
+async function stopOne(deps: TeamsHandlerDeps, me: TeamsMe, target: string | undefined): Promise<OutgoingMessage> {
+  const view = await findSession(deps.engine, me, target, (v) => canStop(v.state));
+  const asAdmin = view.userId !== me.user.id && me.user.isAdmin;
+  const r = await stopSession(deps.engine, { sessionId: view.id, actor: me.actor, asAdmin });
+  return { text: r.alreadyEnded ? `Session \`${shortId(view.id)}\` had already ended.` : `Stopping session \`${shortId(view.id)}\`: access is being closed.` };
+}
+
+async function stopAll(deps: TeamsHandlerDeps, me: TeamsMe): Promise<OutgoingMessage> {
+  const live = (await listMySessions(deps.engine, me.actor, { live: true })).filter((v) => canStop(v.state));
+  for (const v of live) await stopSession(deps.engine, { sessionId: v.id, actor: me.actor });
+  return { text: live.length ? `Stopping ${live.length} session(s): ${live.map((v) => `\`${shortId(v.id)}\``).join(', ')}.` : 'You have no running session.' };
+}

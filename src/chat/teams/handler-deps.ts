@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { chatActor, resolveChatUser } from '../../engine/chat-identity.ts';
+import type { EngineDeps } from '../../engine/deps.ts';
+import type { UserRow } from '../../engine/users.ts';
+import { AppError, isAppError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { TeamsTransport } from './transport/adapter.ts';
+import type { TeamsTurn } from './transport/turn.ts';
+import { tenantOf, type InboundActivity } from './types.ts';
+
+/** What the message and card handlers need. */
+export interface TeamsHandlerDeps {
+  engine: EngineDeps;
+  logger: Logger;
+  transport: TeamsTransport;
+  /** Claim links are PUBLIC_URL/c/<token>. */
+  publicUrl: string;
+  claimTtlSeconds: number;
+}
+
+export interface TeamsMe {
+  user: UserRow;
+  actor: ReturnType<typeof chatActor>;
+  tenantId: string;
+}
+
+/**
+ * The EntryGuard user behind a Teams account: the tenant finds the org (chat_workspaces), then
+ * the AAD object id a known mapping (org file or earlier match), else the member's email from
+ * the connector. Unknown tenant, person or disabled user → AppError with a clear message.
+ */
+export async function identify(deps: TeamsHandlerDeps, turn: TeamsTurn, a: InboundActivity): Promise<TeamsMe> {
+  const tenantId = tenantOf(a) ?? (deps.transport.authEnabled ? undefined : 'local');
+  // Local mode (Playground / Emulator) may omit the AAD id; a real Teams channel always sends it.
+  const aad = a.from.aadObjectId ?? (deps.transport.authEnabled ? undefined : a.from.id);
+  if (!tenantId || !aad) throw new AppError('USER_NOT_FOUND', 'EntryGuard cannot tell who you are here: use it from Microsoft Teams in your organization.');
+  const user = await resolveChatUser(deps.engine.db, { platform: 'teams', workspaceId: tenantId, userId: aad, lookupEmail: () => turn.senderEmail() });
+  return { user, actor: chatActor(user, 'teams'), tenantId };
+}
+
+/** A refusal shows the engine's user message; anything else a generic line with a reference to the log. */
+export function errorText(deps: Pick<TeamsHandlerDeps, 'logger'>, err: unknown): string {
+  if (isAppError(err)) return `⚠️ ${err.userMessage}`;
+  const ref = randomUUID().slice(0, 8);
+  deps.logger.error({ err, ref }, 'teams: handler failed');
+  return `❌ Something went wrong on our side (reference ${ref}). Please try again.`;
+}

@@ -1,0 +1,32 @@
+/**
+ * Every id Teams knows us by, defined once: the manifest test (test/chat/teams/manifest.test.ts)
+ * checks manifests/teams/manifest.json against these, so renaming one here fails loudly.
+ */
+
+/** Where the Bot Framework channel POSTs activities (the bot's messaging endpoint). */
+export const MESSAGES_PATH = '/api/messages';
+
+/** Action.Execute verbs: stable dotted strings; cards already posted keep working across releases. */
+export const VERB = {
+  sessionExtend: 'session.extend',
+  sessionStop: 'session.stop',
+  approvalApprove: 'approval.approve',
+  approvalDeny: 'approval.deny',
+} as const;
+
+export type Verb = (typeof VERB)[keyof typeof VERB];
+
+/** The command menu (manifest commandLists): what people can type to the bot. */
+export const COMMANDS = [
+  { title: 'start', description: 'start [duration] – e.g. start 2h; you confirm your IP in a browser' },
+  { title: 'stop', description: 'stop [id|all] – end a session' },
+  { title: 'extend', description: 'extend [id] [hours] – add time (1h by default)' },
+  { title: 'status', description: 'Your running sessions' },
+  { title: 'resources', description: 'What a start would open, and the durations you may pick' },
+  { title: 'help', description: 'What EntryGuard can do' },
+  { title: 'sessions', description: 'Admin: every running session in the organization' },
+  { title: 'approvals', description: 'Admin: approvals here <role> – ask this channel to approve a role' },
+] as const;
+
+/** How much one Extend button click adds. */
+export const EXTEND_BUTTON_MINUTES = 60;

@@ -1,0 +1,55 @@
+import type { SessionView } from '../../engine/session-view.ts';
+import type { StartOptions } from '../../engine/start-options.ts';
+import { card, textBlock } from './cards/elements.ts';
+import { durationText, shortId, stateBadge, teamsDate } from './format.ts';
+import type { OutgoingMessage } from './types.ts';
+
+export function helpReply(isAdmin: boolean): OutgoingMessage {
+  const lines = [
+    `**EntryGuard** opens your IP on the firewalls you may use, for a limited time. Write to me here, or @mention me in a channel:`,
+    `- \`start [duration]\` – e.g. \`2h\`, \`90m\` or \`2\` (hours); you confirm in a browser`,
+    `- \`stop [id|all]\` – end a session (your only one when no id)`,
+    `- \`extend [id] [hours]\` – add time (1h by default)`,
+    `- \`status\` – your running sessions`,
+    `- \`resources\` – what a start would open, and the durations you may pick`,
+  ];
+  if (isAdmin) lines.push(`**Admin**`, `- \`sessions\` – every running session`, `- \`stop <id>\` – stop anyone's session`, `- \`approvals here <role>\` – in a channel: ask it to approve requests for a role`);
+  return { text: lines.join('\n\n') };
+}
+
+export function usageReply(options: StartOptions, about: string, input: string): OutgoingMessage {
+  const durations = options.offeredMinutes.map(durationText).join(', ') || 'none';
+  const head = about === 'unknown' ? `I did not understand \`${input || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${input}\`.`;
+  return {
+    text: [
+      head,
+      'Usage: `start [duration]`, `extend [id] [hours]`, `stop [id|all]`, `status`, `resources`, `help`',
+      `Durations you may pick: ${durations} (at most ${durationText(options.maxTotalMinutes)} in total).`,
+    ].join('\n\n'),
+  };
+}
+
+export function resourcesReply(options: StartOptions): OutgoingMessage {
+  const list = options.resources.map((r) => `- ${r.name} (${r.kind})`).join('\n') || '_none – ask an admin for a role_';
+  const approval = options.needsApproval ? '\n\nA start needs an approver’s OK first.' : '';
+  return { text: `A start would open:\n\n${list}\n\nDurations you may pick: ${options.offeredMinutes.map(durationText).join(', ') || 'none'}.${approval}` };
+}
+
+export function sessionsReply(views: SessionView[], opts: { empty: string; withOwner?: boolean }): OutgoingMessage {
+  if (views.length === 0) return { text: opts.empty };
+  const lines = views.map((v) => {
+    const until = v.expiresAt ? ` until ${teamsDate(v.expiresAt)}` : '';
+    const owner = opts.withOwner ? ` – ${v.userEmail}` : '';
+    return `- \`${shortId(v.id)}\` ${stateBadge(v.state).label}${until}${owner}`;
+  });
+  return { text: lines.join('\n') };
+}
+
+/** The claim link, privately (1:1): a card with a button that opens the browser. */
+export function claimReply(url: string, minutes: number, expiresAt: Date): OutgoingMessage {
+  const text = `Open this link in your browser to start a ${durationText(minutes)} session from the address you are on. It works once and until ${teamsDate(expiresAt)}.`;
+  return {
+    text: `${text} ${url}`,
+    card: card([textBlock(text)], [{ type: 'Action.OpenUrl', title: 'Confirm my IP', url }]),
+  };
+}

@@ -1,0 +1,136 @@
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { createTeamsIntegration, type TeamsIntegration } from '../../../src/chat/teams/integration.ts';
+import { chatWorkspaces } from '../../../src/db/schema/index.ts';
+import type { SyncDeps } from '../../../src/engine/deps.ts';
+import { countSessionsByState } from '../../../src/engine/session-stats.ts';
+import { createMetrics } from '../../../src/http/metrics.ts';
+import { createHttpServer } from '../../../src/http/server.ts';
+import { createJobQueue } from '../../../src/jobs/job-queue.ts';
+import { createTaskList } from '../../../src/jobs/task-list.ts';
+import { runDueJobs } from '../../../src/jobs/worker.ts';
+import { createManualClock, type ManualClock } from '../../../src/shared/clock.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
+import { MemoryFirewall, memoryRegistry } from '../../fakes/memory/memory-provider.ts';
+import { APP_ID, TENANT } from '../../fakes/teams/activities.ts';
+import { startFakeConnector, type FakeConnector } from '../../fakes/teams/fake-connector.ts';
+import { startFakeIssuer, type FakeIssuer } from '../../fakes/teams/fake-issuer.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
+import { cookieHeader, csrfField } from '../../http/helpers.ts';
+
+export const PUBLIC_URL = 'https://eg.example.test';
+export const OUTBOUND_TOKEN = 'test-outbound-token';
+
+export interface TeamsHarness {
+  database: TestDatabase;
+  deps: SyncDeps;
+  clock: ManualClock;
+  firewall: MemoryFirewall;
+  connector: FakeConnector;
+  issuer: FakeIssuer;
+  teams: TeamsIntegration;
+  app: FastifyInstance;
+  /** POSTs an activity to /api/messages, signed by the fake channel unless `token` says otherwise (null = none). */
+  post(activity: Record<string, unknown>, token?: string | null): Promise<Response>;
+  confirmClaim(url: string, ip?: string): Promise<number>;
+  runJobs(): Promise<void>;
+  jobsOf(task: string): Promise<{ attempts: number; lastError: string | null }[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real HTTP server with /api/messages mounted and Bot Framework JWT validation ON (keys from
+ * the fake issuer), the engine on a fresh database (manual clock, in-memory firewall), the real
+ * Teams notifier in notify_session, and the fake connector.
+ */
+export async function createTeamsHarness(): Promise<TeamsHarness> {
+  const database = await createTestDatabase();
+  const clock = createManualClock(new Date(Date.now() + 24 * 60 * 60_000));
+  const firewall = new MemoryFirewall();
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const deps: SyncDeps = { db: database.db, clock, jobs: createJobQueue({ notifications: true }), logger, providers: memoryRegistry(firewall) };
+  const connector = await startFakeConnector();
+  const issuer = await startFakeIssuer();
+  const teams = createTeamsIntegration(
+    { engine: deps, logger, publicUrl: PUBLIC_URL, claimTtlSeconds: 300 },
+    { appId: APP_ID, tenantId: TENANT, openIdMetadataUrl: issuer.openIdMetadataUrl, outboundToken: async () => OUTBOUND_TOKEN, nodeEnv: 'test', defaultServiceUrl: connector.serviceUrl },
+  );
+  const taskList = createTaskList(deps, { notifiers: [teams.notifier] });
+  const metrics = createMetrics({ sessionCounts: () => countSessionsByState(deps.db), logger, processMetrics: false });
+  const app = await createHttpServer({
+    engine: deps,
+    logger,
+    publicUrl: PUBLIC_URL,
+    trustProxy: [],
+    claimTtlSeconds: 300,
+    readiness: async () => ({ database: true, worker: true }),
+    metrics,
+    chatRoutes: [teams.routes],
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/messages`;
+
+  return {
+    database,
+    deps,
+    clock,
+    firewall,
+    connector,
+    issuer,
+    teams,
+    app,
+    post(activity, token) {
+      const t = token === undefined ? issuer.tokenFor(APP_ID, String(activity.serviceUrl)) : token;
+      return fetch(url, { method: 'POST', body: JSON.stringify(activity), headers: { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}) } });
+    },
+    async confirmClaim(claimUrl, ip = '203.0.113.7') {
+      const path = new URL(claimUrl).pathname;
+      const page = await app.inject({ method: 'GET', url: path, remoteAddress: ip });
+      const res = await app.inject({
+        method: 'POST',
+        url: path,
+        remoteAddress: ip,
+        headers: { cookie: cookieHeader(page.headers['set-cookie']), 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL },
+        payload: `csrf=${encodeURIComponent(csrfField(page.body) ?? '')}`,
+      });
+      return res.statusCode;
+    },
+    async runJobs() {
+      await database.db.execute(
+        sql`update graphile_worker._private_jobs set run_at = now() where run_at <= ${clock.now().toISOString()}::timestamptz and locked_at is null and run_at > now()`,
+      );
+      for (let pass = 0; pass < 5; pass++) {
+        await runDueJobs({ connectionString: database.url, taskList, logger });
+        const [due] = await database.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from graphile_worker._private_jobs where attempts = 0 and run_at <= now() and locked_at is null`,
+        );
+        if (!due?.n) break;
+      }
+    },
+    async jobsOf(task) {
+      const rows = await database.db.execute<{ attempts: number; last_error: string | null }>(
+        sql`select j.attempts, j.last_error from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ${task}`,
+      );
+      return rows.map((r) => ({ attempts: r.attempts, lastError: r.last_error }));
+    },
+    async close() {
+      await app.close();
+      await connector.close();
+      await issuer.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Binds the test tenant to the org, as the org file's chat binding does. */
+export async function bindTenant(h: TeamsHarness, orgId: string, tenantId = TENANT) {
+  await h.deps.db.insert(chatWorkspaces).values({ orgId, platform: 'teams', externalId: tenantId });
+}
+
+/** The claim link in a message. */
+export function claimUrlOf(activity: Record<string, unknown> | undefined): string {
+  const m = /https:\/\/eg\.example\.test\/c\/[A-Za-z0-9_-]+/.exec(JSON.stringify(activity ?? {}));
+  if (!m) throw new Error(`no claim link in ${JSON.stringify(activity)}`);
+  return m[0];
+}
