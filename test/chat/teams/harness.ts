@@ -41,10 +41,10 @@ export interface TeamsHarness {
 
 /**
  * The real HTTP server with /api/messages mounted and Bot Framework JWT validation ON (keys from
- * the fake issuer), the engine on a fresh database (manual clock, in-memory firewall), the real
+ * the fake issuer; `local` = no app id, the Agents Playground mode), the engine on a fresh database (manual clock, in-memory firewall), the real
  * Teams notifier in notify_session, and the fake connector.
  */
-export async function createTeamsHarness(): Promise<TeamsHarness> {
+export async function createTeamsHarness(opts: { local?: boolean } = {}): Promise<TeamsHarness> {
   const database = await createTestDatabase();
   const clock = createManualClock(new Date(Date.now() + 24 * 60 * 60_000));
   const firewall = new MemoryFirewall();
@@ -54,7 +54,9 @@ export async function createTeamsHarness(): Promise<TeamsHarness> {
   const issuer = await startFakeIssuer();
   const teams = createTeamsIntegration(
     { engine: deps, logger, publicUrl: PUBLIC_URL, claimTtlSeconds: 300 },
-    { appId: APP_ID, tenantId: TENANT, openIdMetadataUrl: issuer.openIdMetadataUrl, outboundToken: async () => OUTBOUND_TOKEN, nodeEnv: 'test', defaultServiceUrl: connector.serviceUrl },
+    opts.local
+      ? { nodeEnv: 'development', defaultServiceUrl: connector.serviceUrl }
+      : { appId: APP_ID, tenantId: TENANT, openIdMetadataUrl: issuer.openIdMetadataUrl, outboundToken: async () => OUTBOUND_TOKEN, nodeEnv: 'test', defaultServiceUrl: connector.serviceUrl },
   );
   const taskList = createTaskList(deps, { notifiers: [teams.notifier] });
   const metrics = createMetrics({ sessionCounts: () => countSessionsByState(deps.db), logger, processMetrics: false });
