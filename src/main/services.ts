@@ -42,23 +42,27 @@ export async function startServices(
 ): Promise<Services> {
   const runtime = await openDatabase(config, logger);
   const metrics = createMetrics();
+  // Slack for one workspace (bot token) or many (OAuth: client id + secret, installations in Postgres).
+  const { clientId, clientSecret } = config.slack;
+  const slackOAuth = clientId && clientSecret ? { clientId, clientSecret } : undefined;
+  const slackOn = !!config.slack.botToken || !!slackOAuth;
   const deps: SyncDeps = {
     db: runtime.database.db,
     clock: systemClock,
     // Chat notifications are queued only when a platform will send them (the notifiers below).
     // Teams counts too: TEAMS_APP_ID, or TEAMS_LOCAL=true for the Agents Playground (see teams below).
-    jobs: createJobQueue({ notifications: !!config.slack.botToken || !!config.teams.appId || env.TEAMS_LOCAL === 'true' }),
+    jobs: createJobQueue({ notifications: slackOn || !!config.teams.appId || env.TEAMS_LOCAL === 'true' }),
     logger,
     providers: overrides.providers ?? createProviderRegistry({ secrets: createSecretResolver(env), logger }),
   };
   await beforeServing?.({ runtime, deps, metrics });
 
-  // Slack (chat/slack), when SLACK_BOT_TOKEN is set: its notifier runs in the worker, its signed
-  // endpoint on the web server (or Socket Mode with SLACK_APP_TOKEN).
-  const slack = config.slack.botToken
+  // Slack (chat/slack), when SLACK_BOT_TOKEN or SLACK_CLIENT_ID + _SECRET are set: its notifier
+  // runs in the worker, its signed endpoint on the web server (or Socket Mode with SLACK_APP_TOKEN).
+  const slack = slackOn
     ? createSlackIntegration(
         { engine: deps, logger, publicUrl: config.http.publicUrl, claimTtlSeconds: config.claimTtlSeconds },
-        { botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken, receive: roles.web },
+        { botToken: config.slack.botToken, oauth: slackOAuth, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken, receive: roles.web },
       )
     : undefined;
   // Teams (chat/teams), when TEAMS_APP_ID is set, or TEAMS_LOCAL=true for local mode (unsigned

@@ -3,10 +3,12 @@ import { registerActions } from './actions.ts';
 import { toBoltLogger } from './bolt-logger.ts';
 import { registerCommands } from './commands.ts';
 import type { SlackHandlerDeps } from './handler-deps.ts';
+import type { TokenLookup } from './installations.ts';
 
 export interface SlackAppOptions {
   handlers: SlackHandlerDeps;
-  botToken: string;
+  /** The bot token of the workspace a request comes from (one token, or OAuth installations). */
+  tokens: TokenLookup;
   /** HTTP mode on fastify (FastifyReceiver) or Socket Mode (SocketModeReceiver). */
   receiver: Receiver;
   /** Web API base URL (tests point it at a loopback fake). */
@@ -22,7 +24,13 @@ export interface SlackAppOptions {
 export function createSlackApp(o: SlackAppOptions): App {
   const logger = toBoltLogger(o.handlers.logger);
   const app = new App({
-    authorize: async () => ({ botToken: o.botToken }),
+    authorize: async (source) => {
+      const teamId = source.isEnterpriseInstall ? source.enterpriseId : source.teamId;
+      const found = teamId ? await o.tokens(teamId) : undefined;
+      // Bolt then acknowledges without running a listener: a workspace that never installed us.
+      if (!found) throw new Error(`Slack workspace ${teamId ?? 'unknown'} has not installed EntryGuard`);
+      return { ...found, teamId: source.teamId };
+    },
     logger,
     // Listeners run after the ack, so a short retry on users.info is fine; Bolt's default
     // (ten retries over half an hour) would keep a user waiting for nothing.

@@ -1,4 +1,4 @@
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 
 export type SlackWebClient = webApi.WebClient;
 
@@ -15,12 +15,6 @@ export interface SlackClients {
  */
 export function webClientOptions(slackApiUrl: string | undefined): webApi.WebClientOptions {
   return { retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...(slackApiUrl ? { slackApiUrl } : {}) };
-}
-
-/** One workspace with a bot token (SLACK_BOT_TOKEN): the same client for every team id. */
-export function singleWorkspaceClients(botToken: string, slackApiUrl?: string): SlackClients {
-  const client = new webApi.WebClient(botToken, webClientOptions(slackApiUrl));
-  return { forTeam: async () => client };
 }
 
 /** Slack's error code of a failed Web API call (`not_in_channel` …), if it was a platform error. */

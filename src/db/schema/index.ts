@@ -21,3 +21,4 @@ export type {
   ActorType,
   AuditResult,
 } from './sessions.ts';
+export * from './slack.ts';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { createSlackIntegration, type SlackIntegration } from '../../../src/chat/slack/integration.ts';
+import { createSlackIntegration, type SlackIntegration, type SlackSettings } from '../../../src/chat/slack/integration.ts';
 import { chatWorkspaces } from '../../../src/db/schema/index.ts';
 import type { SyncDeps } from '../../../src/engine/deps.ts';
 import { countSessionsByState } from '../../../src/engine/session-stats.ts';
@@ -33,7 +33,7 @@ export interface SlackHarness {
   /** POSTs a signed body to /slack/events over real HTTP. */
   post(body: string, opts?: { ts?: number; secret?: string; retryNum?: number }): Promise<Response>;
   /** `/entryguard <text>` from a Slack user; waits for the listener's slow work. */
-  command(text: string, user: string, opts?: { channel?: string; channelName?: string; id?: string }): Promise<{ res: Response; replies: Record<string, unknown>[] }>;
+  command(text: string, user: string, opts?: { channel?: string; channelName?: string; id?: string; team?: string }): Promise<{ res: Response; replies: Record<string, unknown>[] }>;
   click(p: { actionId: string; value: string; user: string; channel: string; messageTs: string; id?: string; actionTs?: string; retryNum?: number }): Promise<{ res: Response; replies: Record<string, unknown>[] }>;
   /** Opens the claim page and confirms it from `ip`, as a browser would. */
   confirmClaim(url: string, ip?: string): Promise<number>;
@@ -50,14 +50,19 @@ let seq = 0;
  * The real HTTP server with the Slack endpoint mounted, the engine on a fresh database (manual
  * clock, in-memory firewall), the real notifier wired into notify_session, and the fake Slack.
  */
-export async function createSlackHarness(): Promise<SlackHarness> {
+export async function createSlackHarness(opts: { settings?: Partial<SlackSettings> } = {}): Promise<SlackHarness> {
   const database = await createTestDatabase();
   const clock = createManualClock(new Date(Date.now() + 24 * 60 * 60_000));
   const firewall = new MemoryFirewall();
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps: SyncDeps = { db: database.db, clock, jobs: createJobQueue({ notifications: true }), logger, providers: memoryRegistry(firewall) };
   const fake = await startFakeSlack();
-  const slack = createSlackIntegration({ engine: deps, logger, publicUrl: PUBLIC_URL, claimTtlSeconds: 300 }, { botToken: 'xoxb-test', signingSecret: SECRET, slackApiUrl: fake.apiUrl });
+  const slack = createSlackIntegration({ engine: deps, logger, publicUrl: PUBLIC_URL, claimTtlSeconds: 300 }, {
+    botToken: 'xoxb-test',
+    signingSecret: SECRET,
+    slackApiUrl: fake.apiUrl,
+    ...opts.settings,
+  });
   const taskList = createTaskList(deps, { notifiers: [slack.notifier] });
   const metrics = createMetrics({ sessionCounts: () => countSessionsByState(deps.db), logger, processMetrics: false });
   const app = await createHttpServer({
@@ -88,7 +93,7 @@ export async function createSlackHarness(): Promise<SlackHarness> {
     post,
     async command(text, user, o = {}) {
       const id = o.id ?? `cmd${++seq}`;
-      const res = await post(slashCommandBody({ text, user, channel: o.channel, channelName: o.channelName, responseUrl: fake.responseUrl(id) }));
+      const res = await post(slashCommandBody({ text, user, channel: o.channel, channelName: o.channelName, team: o.team, responseUrl: fake.responseUrl(id) }));
       await slack.settled();
       return { res, replies: fake.responsesTo(id) };
     },

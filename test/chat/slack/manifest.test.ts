@@ -74,7 +74,7 @@ describe('action ids', () => {
       }),
     }) as EngineDeps['db'];
     const engine = { db: failingDb } as unknown as EngineDeps;
-    const app: App = createSlackApp({ handlers: { engine, logger: createLogger({ level: 'silent' }), publicUrl: 'https://x.test', claimTtlSeconds: 60 }, botToken: 'xoxb-test', receiver, slackApiUrl: fake.apiUrl });
+    const app: App = createSlackApp({ handlers: { engine, logger: createLogger({ level: 'silent' }), publicUrl: 'https://x.test', claimTtlSeconds: 60 }, tokens: async () => ({ botToken: 'xoxb-test' }), receiver, slackApiUrl: fake.apiUrl });
     for (const actionId of Object.values(ACTION)) {
       let acked = false;
       const body = {

@@ -33,6 +33,10 @@ const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
 export async function startFakeSlack(opts: { token?: string; appToken?: string } = {}) {
   const token = opts.token ?? 'xoxb-test';
   const appToken = opts.appToken ?? 'xapp-test';
+  /** Bot tokens Slack accepts, besides `token`: issued by OAuth installs. */
+  const botTokens = new Set([token]);
+  /** OAuth codes the consent page would hand out: code → the installation it grants. */
+  const oauthCodes = new Map<string, { teamId: string; teamName: string; botToken: string; clientId: string; clientSecret: string }>();
   let wsUrl = '';
   const calls: ApiCall[] = [];
   const responses: { path: string; body: Record<string, unknown> }[] = [];
@@ -56,6 +60,17 @@ export async function startFakeSlack(opts: { token?: string; appToken?: string }
     if (fault) return answer(res, 200, { ok: false, error: fault.error });
     const fail = (error: string) => answer(res, 200, { ok: false, error });
     switch (method) {
+      case 'oauth.v2.access': {
+        const grant = oauthCodes.get(String(args.code));
+        if (!grant) return fail('invalid_code');
+        if (args.client_id !== grant.clientId || args.client_secret !== grant.clientSecret) return fail('invalid_client_id');
+        oauthCodes.delete(String(args.code)); // single use, as in Slack
+        botTokens.add(grant.botToken);
+        return answer(res, 200, {
+          ok: true, access_token: grant.botToken, token_type: 'bot', scope: 'commands,chat:write', bot_user_id: 'UBOT9', app_id: 'A444',
+          team: { id: grant.teamId, name: grant.teamName }, enterprise: null, is_enterprise_install: false, authed_user: { id: 'UINSTALLER' },
+        });
+      }
       case 'apps.connections.open':
         return answer(res, 200, { ok: true, url: wsUrl });
       case 'auth.test':
@@ -109,7 +124,9 @@ export async function startFakeSlack(opts: { token?: string; appToken?: string }
       const auth = req.headers.authorization;
       const sent = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
       // The app-level token opens Socket Mode connections and nothing else, as in Slack.
-      if (method === 'apps.connections.open' ? sent !== appToken : sent !== token) {
+      // oauth.v2.access authenticates with the client id and secret in the body instead.
+      const allowed = method === 'apps.connections.open' ? sent === appToken : method === 'oauth.v2.access' || botTokens.has(sent ?? '');
+      if (!allowed) {
         calls.push({ method, token: sent, args, status: answer(res, 200, { ok: false, error: 'invalid_auth' }) });
         return;
       }
@@ -129,6 +146,8 @@ export async function startFakeSlack(opts: { token?: string; appToken?: string }
     socketMode,
     /** Replies sent to a response_url, oldest first. */
     responsesTo: (id: string) => responses.filter((r) => r.path === `/respond/${id}`).map((r) => r.body),
+    /** The next install with `code` grants `botToken` for `teamId` to the app with these credentials. */
+    grantOAuth: (code: string, grant: { teamId: string; teamName: string; botToken: string; clientId: string; clientSecret: string }) => void oauthCodes.set(code, grant),
     addUser: (id: string, email: string | undefined, teamId = 'T111') => void users.set(id, { email, teamId }),
     /** The bot is a member of this channel (else posting there fails with not_in_channel). */
     joinChannel: (channel: string) => void botChannels.add(channel),
