@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claims, roles, sessions, users } from '../../../src/db/schema/index.ts';
+import { chatIdentities, claims, roles, sessions, users } from '../../../src/db/schema/index.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
 import { bindWorkspace, claimUrlOf, createSlackHarness, type SlackHarness } from './harness.ts';
 
@@ -39,6 +39,14 @@ describe('/entryguard', () => {
     expect(text(await h.command('help', 'UALICE'))).toContain('/entryguard start');
     const all = await h.deps.db.select().from(claims);
     expect(all.every((c) => c.userId === fx.aliceId)).toBe(true);
+  });
+
+  it('knows a person mapped explicitly in the org file without asking Slack for an email', async () => {
+    const dave = await seedUser(h.deps.db, fx.orgId, { email: 'dave@example.com' });
+    await h.deps.db.insert(chatIdentities).values({ userId: dave.id, platform: 'slack', externalId: 'UMAPPED', source: 'config' });
+    const lookups = h.fake.calls.filter((c) => c.method === 'users.info').length;
+    expect(text(await h.command('status', 'UMAPPED'))).toContain('no running session');
+    expect(h.fake.calls.filter((c) => c.method === 'users.info')).toHaveLength(lookups);
   });
 
   it('refuses a workspace that is not bound to an org', async () => {
