@@ -50,7 +50,7 @@ export function createSlackIntegration(handlers: SlackHandlerDeps, s: SlackSetti
   const sealer = s.oauth ? createTokenSealer(s.oauth.clientSecret) : undefined;
   const tokens = s.botToken ? singleToken(s.botToken) : sealer ? installedTokens(handlers.engine.db, sealer) : undefined;
   if (!tokens) throw new Error('Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth install)');
-  const notifier = createSlackNotifier({ db: handlers.engine.db, clients: clientsFor(tokens, s.slackApiUrl) });
+  const notifier = createSlackNotifier({ db: handlers.engine.db, clients: clientsFor(tokens, s.slackApiUrl), logger: handlers.logger });
   if (s.receive === false) return { notifier, routes: undefined, start: idle, stop: idle, settled: idle };
   if (s.appToken) {
     // Built here rather than by Bolt so the connection's Web API calls (apps.connections.open)

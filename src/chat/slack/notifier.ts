@@ -4,6 +4,7 @@ import { loadChatSessionContext, type ChatSessionContext } from '../../engine/ch
 import { loadApprovalChannels, loadMessageRefs, loadSessionOrigin, saveMessageRef, updateMessageRef, type ChatMessageRef } from '../../engine/chat-refs.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
 import type { ChatNotifier, SessionEvent } from '../../engine/ports.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { approvalCard } from './blocks/approval-card.ts';
 import { sessionCard } from './blocks/session-card.ts';
 import { slackErrorCode, type SlackClients, type SlackWebClient } from './clients.ts';
@@ -28,7 +29,7 @@ const CANNOT_POST_THERE = new Set(['not_in_channel', 'channel_not_found', 'is_ar
  * backoff and, because the last rendering sent is remembered only after Slack took it, the
  * retry still sends the update.
  */
-export function createSlackNotifier(deps: { db: EngineDeps['db']; clients: SlackClients }): ChatNotifier {
+export function createSlackNotifier(deps: { db: EngineDeps['db']; clients: SlackClients; logger?: Logger }): ChatNotifier {
   const { db } = deps;
   return {
     platform: 'slack',
@@ -41,10 +42,12 @@ export function createSlackNotifier(deps: { db: EngineDeps['db']; clients: Slack
       if (!teamId) return; // the org has no Slack workspace: nothing to tell here
       const client = await deps.clients.forTeam(teamId);
       const refs = await loadMessageRefs(db, sessionId, 'slack');
-      await syncApprovalCards(db, client, ctx, refs, teamId);
-      if (!origin || ctx.view.origin !== 'slack') return;
-      const card = await syncSessionCard(db, client, ctx, refs, origin);
-      await postThreadReplies(db, client, ctx, event, card);
+      // The requester's card first: a failing approval channel must not hold it back.
+      if (origin && ctx.view.origin === 'slack') {
+        const card = await syncSessionCard(db, client, ctx, refs, origin);
+        await postThreadReplies(db, client, ctx, event, card);
+      }
+      await syncApprovalCards(db, client, ctx, refs, teamId, deps.logger);
     },
   };
 }
@@ -62,7 +65,7 @@ async function updateIfChanged(db: EngineDeps['db'], client: SlackWebClient, ref
   await updateMessageRef(db, ref.id, { conversationRef: ref.conversationRef });
 }
 
-async function syncApprovalCards(db: EngineDeps['db'], client: SlackWebClient, ctx: ChatSessionContext, refs: ChatMessageRef[], teamId: string) {
+async function syncApprovalCards(db: EngineDeps['db'], client: SlackWebClient, ctx: ChatSessionContext, refs: ChatMessageRef[], teamId: string, logger?: Logger) {
   if (!ctx.view.approval) return;
   const rendered = approvalCard(ctx);
   const cards = refs.filter((r) => r.kind === 'approval_card');
@@ -70,7 +73,13 @@ async function syncApprovalCards(db: EngineDeps['db'], client: SlackWebClient, c
     const { slack: channels } = await loadApprovalChannels(db, ctx.view.id);
     for (const channel of channels) {
       if (cards.some((c) => c.channel === channel)) continue;
-      const res = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as never });
+      const res = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as never }).catch((err: unknown) => {
+        // A misconfigured channel (bot not invited, archived) will not heal by retrying; say so and go on.
+        if (!CANNOT_POST_THERE.has(slackErrorCode(err) ?? '')) throw err;
+        logger?.warn({ channel, sessionId: ctx.view.id, error: slackErrorCode(err) }, 'slack: cannot post the approval request in this channel; invite the bot');
+        return undefined;
+      });
+      if (!res) continue;
       await saveMessageRef(db, {
         sessionId: ctx.view.id,
         platform: 'slack',

@@ -93,4 +93,17 @@ describe('approvals in a Slack channel', () => {
     expect(JSON.stringify(h.fake.messages.find((m) => m.ts === card.ts)!.blocks)).toContain('Timed out');
     expect(h.fake.thread('C222', aliceCard().ts).map((m) => m.text)).toEqual([expect.stringContaining('Nobody approved the request in time')]);
   });
+
+  it('a channel the bot cannot post in does not hold back the requester’s card or jam the notifications', async () => {
+    await h.deps.db.update(roles).set({ approvalChannels: { slack: 'CCLOSED' } }).where(eq(roles.name, 'prod'));
+    const before = h.fake.roots('CAPPROVE').length;
+    const r = await h.command('start 2h', 'UALICE');
+    h.clock.advance(MINUTE_MS);
+    await h.confirmClaim(claimUrlOf(r.replies[0]));
+    await h.runJobs();
+    expect(aliceCard().text).toContain('Awaiting approval');
+    expect(h.fake.roots('CCLOSED')).toHaveLength(0);
+    expect(h.fake.roots('CAPPROVE')).toHaveLength(before);
+    expect(await h.jobsOf('notify_session')).toEqual([]);
+  });
 });
