@@ -8,6 +8,9 @@ import type { TeamsTransport } from './transport/adapter.ts';
 import type { TeamsTurn } from './transport/turn.ts';
 import { tenantOf, type InboundActivity } from './types.ts';
 
+/** Local mode only: the tenant assumed when the Playground / Emulator sends none (bind it in the org file). */
+export const LOCAL_TENANT = '00000000-0000-0000-0000-000000000000';
+
 /** What the message and card handlers need. */
 export interface TeamsHandlerDeps {
   engine: EngineDeps;
@@ -30,11 +33,15 @@ export interface TeamsMe {
  * the connector. Unknown tenant, person or disabled user → AppError with a clear message.
  */
 export async function identify(deps: TeamsHandlerDeps, turn: TeamsTurn, a: InboundActivity): Promise<TeamsMe> {
-  const tenantId = tenantOf(a) ?? (deps.transport.authEnabled ? undefined : 'local');
+  const tenantId = tenantOf(a) ?? (deps.transport.authEnabled ? undefined : LOCAL_TENANT);
   // Local mode (Playground / Emulator) may omit the AAD id; a real Teams channel always sends it.
   const aad = a.from.aadObjectId ?? (deps.transport.authEnabled ? undefined : a.from.id);
   if (!tenantId || !aad) throw new AppError('USER_NOT_FOUND', 'EntryGuard cannot tell who you are here: use it from Microsoft Teams in your organization.');
-  const user = await resolveChatUser(deps.engine.db, { platform: 'teams', workspaceId: tenantId, userId: aad, lookupEmail: () => turn.senderEmail() });
+  const user = await resolveChatUser(deps.engine.db, { platform: 'teams', workspaceId: tenantId, userId: aad, lookupEmail: () => turn.senderEmail() }).catch((err: unknown) => {
+    // The admin needs the tenant id to bind it (org file teams.tenantIds); the user only sees the refusal.
+    if (isAppError(err) && err.code === 'ORG_NOT_FOUND') deps.logger.warn({ tenantId }, 'teams: a tenant that is not bound to an organization used the bot');
+    throw err;
+  });
   return { user, actor: chatActor(user, 'teams'), tenantId };
 }
 
