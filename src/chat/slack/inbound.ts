@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** What Slack POSTs: form fields (slash commands), a form `payload` of JSON (interactivity), or JSON (events). */
-export type SlackBody = Record<string, unknown> & { type?: unknown; ssl_check?: unknown; challenge?: unknown };
+export type SlackBody = Record<string, unknown> & { type?: unknown; challenge?: unknown };
 
 /**
  * Parses a verified request body. Returns undefined for anything unreadable (answered 400).

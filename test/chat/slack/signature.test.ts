@@ -59,6 +59,12 @@ describe('POST /slack/events signature checks', () => {
     await nothingHappened();
   });
 
+  it('answers Slack’s certificate check (ssl_check=1) with 200 and does nothing', async () => {
+    const res = await fetch(h.url, { method: 'POST', body: 'ssl_check=1&token=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(200);
+    await nothingHappened();
+  });
+
   it('acknowledges a valid command with an empty 200 before the work', async () => {
     const res = await h.post(body());
     expect(res.status).toBe(200);
