@@ -2,7 +2,7 @@ import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERB } from '../../../src/chat/teams/ids.ts';
 import { chatIdentities, claims, sessions, users } from '../../../src/db/schema/index.ts';
-import { CHANNEL, TENANT, channelMessage, personalConversation, personalMessage, type TeamsUser } from '../../fakes/teams/activities.ts';
+import { BOT, CHANNEL, TENANT, channelMessage, personalConversation, personalMessage, type TeamsUser } from '../../fakes/teams/activities.ts';
 import { cardIn } from '../../fakes/teams/fake-connector.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
 import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness } from './harness.ts';
@@ -115,5 +115,13 @@ describe('messages to the bot', () => {
     const [stopped] = await h.deps.db.select().from(sessions).where(eq(sessions.id, s!.id));
     expect(stopped!.state).toBe('CANCELLED');
     expect(JSON.stringify(cardIn(h.connector.latest(card)))).toContain('Cancelled');
+  });
+
+  it('says hello when installed in a team (asking an admin to choose the approval channel), not when someone else joins', async () => {
+    const install = (members: { id: string }[]) => ({ ...channelMessage(h.connector.serviceUrl, ROOT, ''), type: 'conversationUpdate', text: undefined, entities: undefined, membersAdded: members, channelData: { tenant: { id: TENANT }, channel: { id: CHANNEL }, team: { id: CHANNEL }, eventType: 'teamMemberAdded' } });
+    expect((await say(ROOT, '', install([BOT]))).text).toContain('approvals here <role>');
+    const before = h.connector.messages.size;
+    expect((await h.post(install([{ id: '29:newcomer' }]))).status).toBe(200);
+    expect(h.connector.messages.size).toBe(before);
   });
 });
