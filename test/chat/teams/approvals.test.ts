@@ -114,4 +114,9 @@ describe('approvals in a Teams channel', () => {
     expect(JSON.stringify(cardIn(h.connector.latest(card)))).toContain('Timed out');
     expect(aliceTexts().filter((t) => t.includes('Nobody approved your request in time'))).toHaveLength(1);
   });
+
+  it('signed every connector call (channel posts included) with a token for the Bot Framework audience', () => {
+    expect(h.connector.calls.some((c) => c.method === 'POST' && c.path.endsWith('/v3/conversations'))).toBe(true);
+    expect(h.connector.calls.filter((c) => c.auth !== 'Bearer test-outbound-token')).toEqual([]);
+  });
 });

@@ -56,7 +56,7 @@ export async function createTeamsHarness(opts: { local?: boolean } = {}): Promis
     { engine: deps, logger, publicUrl: PUBLIC_URL, claimTtlSeconds: 300 },
     opts.local
       ? { nodeEnv: 'development', defaultServiceUrl: connector.serviceUrl }
-      : { appId: APP_ID, tenantId: TENANT, openIdMetadataUrl: issuer.openIdMetadataUrl, outboundToken: async () => OUTBOUND_TOKEN, nodeEnv: 'test', defaultServiceUrl: connector.serviceUrl },
+      : { appId: APP_ID, tenantId: TENANT, openIdMetadataUrl: issuer.openIdMetadataUrl, outboundToken: async (audience) => (audience === 'https://api.botframework.com' ? OUTBOUND_TOKEN : `wrong-audience:${audience}`), nodeEnv: 'test', defaultServiceUrl: connector.serviceUrl },
   );
   const taskList = createTaskList(deps, { notifiers: [teams.notifier] });
   const metrics = createMetrics({ sessionCounts: () => countSessionsByState(deps.db), logger, processMetrics: false });

@@ -12,7 +12,7 @@ export interface TeamsTransportSettings {
    *  token source for outbound calls instead of the app password (MSAL needs the internet). */
   openIdMetadataUrl?: string | undefined;
   tokenIssuer?: string | undefined;
-  outboundToken?: (() => Promise<string>) | undefined;
+  outboundToken?: ((audience: string) => Promise<string>) | undefined;
 }
 
 /** What a worker does inside a stored conversation. */
@@ -62,13 +62,13 @@ const isAuthFailure = (err: unknown): boolean =>
 type CredentialsFactory = NonNullable<ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[1]>;
 
 /** Outbound calls signed with a token from `getToken` (tests; a seam for other token sources). */
-function tokenCredentialsFactory(appId: string, getToken: () => Promise<string>): CredentialsFactory {
+function tokenCredentialsFactory(appId: string, getToken: (audience: string) => Promise<string>): CredentialsFactory {
   return {
     isValidAppId: async (id: string) => id === appId,
     isAuthenticationDisabled: async () => false,
-    createCredentials: async () => ({
+    createCredentials: async (_appId: string, audience: string | undefined) => ({
       signRequest: async (req: { headers: { set(name: string, value: string): void } }) => {
-        req.headers.set('authorization', `Bearer ${await getToken()}`);
+        req.headers.set('authorization', `Bearer ${await getToken(audience ?? '')}`);
         return req;
       },
     }),
@@ -113,6 +113,9 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
     if (failure !== undefined) throw failure;
   };
 
+  // The token audience for new conversations: botbuilder uses an empty string as given (no default),
+  // which would ask Entra for a token for "/.default".
+  const audience = PUBLIC_CLOUD.ToChannelFromBotOAuthScope;
   const bot = () => ({ id: `28:${appId || 'entryguard-local'}`, name: 'EntryGuard' });
 
   return {
@@ -139,7 +142,7 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
     async postToChannel(p, msg) {
       let ref: ConversationRef | undefined;
       const params = { isGroup: true, channelData: { channel: { id: p.channelId }, tenant: { id: p.tenantId } }, activity: toActivity(msg) as Activity, bot: bot(), tenantId: p.tenantId };
-      await run((logic) => adapter.createConversationAsync(appId, 'msteams', p.serviceUrl, '', params, logic), async (ctx) => void (ref = refOf(ctx.activity)));
+      await run((logic) => adapter.createConversationAsync(appId, 'msteams', p.serviceUrl, audience, params, logic), async (ctx) => void (ref = refOf(ctx.activity)));
       // Teams names a new thread "<channel>;messageid=<root post id>": the root post is our message.
       const activityId = /;messageid=(\d+)/.exec(ref?.conversation.id ?? '')?.[1];
       if (!ref || !activityId) throw new Error(`Teams created a channel post without a message id (${ref?.conversation.id ?? 'no conversation'})`);
@@ -148,7 +151,7 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
     async openPersonal(p) {
       let ref: ConversationRef | undefined;
       const params = { isGroup: false, members: [{ id: p.userId, name: '' }], channelData: { tenant: { id: p.tenantId } }, bot: bot(), tenantId: p.tenantId };
-      await run((logic) => adapter.createConversationAsync(appId, 'msteams', p.serviceUrl, '', params, logic), async (ctx) => void (ref = refOf(ctx.activity)));
+      await run((logic) => adapter.createConversationAsync(appId, 'msteams', p.serviceUrl, audience, params, logic), async (ctx) => void (ref = refOf(ctx.activity)));
       if (!ref) throw new Error('Teams did not open the 1:1 chat');
       return ref;
     },
