@@ -79,4 +79,24 @@ describe('the connector failing while cards are updated', () => {
     expect(texts().filter((t) => t.includes('Access is open'))).toHaveLength(1);
     expect(JSON.stringify(cardIn(h.connector.latest(sessionCard())))).toContain('Cancelled');
   });
+
+  it('no token for the connector (Entra unreachable) fails the job instead of vanishing in onTurnError, and the retry delivers', async () => {
+    await h.confirmClaim(claimUrlOf((await say('start 1h'))[0]), '203.0.113.40');
+    await h.runJobs();
+    await h.runJobs();
+    const card = sessionCard();
+    const before = JSON.stringify(cardIn(h.connector.latest(card)));
+    const calls = h.connector.calls.length;
+    h.tokenFailure = new Error('network_error: login.microsoftonline.com unreachable');
+    // The Extend button is answered in the HTTP response: no outbound call needed until the notifier runs.
+    const data = (cardIn(h.connector.latest(card))?.actions as { verb: string; data: Record<string, unknown> }[]).find((a) => a.verb === VERB.sessionExtend)!.data;
+    expect((await h.post(executeClick(h.connector.serviceUrl, ALICE, personalConversation(ALICE), card.id, VERB.sessionExtend, data))).status).toBe(200);
+    await h.runJobs();
+    expect(await notifyJobs()).toEqual([{ attempts: 1, lastError: expect.stringContaining('chat notification failed') }]);
+    expect(h.connector.calls.length).toBe(calls);
+    h.tokenFailure = undefined;
+    await h.runJobs();
+    expect(await notifyJobs()).toEqual([]);
+    expect(JSON.stringify(cardIn(h.connector.latest(card)))).not.toBe(before);
+  });
 });

@@ -31,6 +31,8 @@ export interface TeamsHarness {
   issuer: FakeIssuer;
   teams: TeamsIntegration;
   app: FastifyInstance;
+  /** While set, getting the outbound token fails (as MSAL does when Entra is unreachable). */
+  tokenFailure: Error | undefined;
   /** POSTs an activity to /api/messages, signed by the fake channel unless `token` says otherwise (null = none). */
   post(activity: Record<string, unknown>, token?: string | null): Promise<Response>;
   confirmClaim(url: string, ip?: string): Promise<number>;
@@ -52,11 +54,16 @@ export async function createTeamsHarness(opts: { local?: boolean } = {}): Promis
   const deps: SyncDeps = { db: database.db, clock, jobs: createJobQueue({ notifications: true }), logger, providers: memoryRegistry(firewall) };
   const connector = await startFakeConnector();
   const issuer = await startFakeIssuer();
+  const state: { tokenFailure: Error | undefined } = { tokenFailure: undefined };
+  const outboundToken = async (audience: string) => {
+    if (state.tokenFailure) throw state.tokenFailure;
+    return audience === 'https://api.botframework.com' ? OUTBOUND_TOKEN : `wrong-audience:${audience}`;
+  };
   const teams = createTeamsIntegration(
     { engine: deps, logger, publicUrl: PUBLIC_URL, claimTtlSeconds: 300 },
     opts.local
       ? { nodeEnv: 'development', defaultServiceUrl: connector.serviceUrl }
-      : { appId: APP_ID, tenantId: TENANT, openIdMetadataUrl: issuer.openIdMetadataUrl, outboundToken: async (audience) => (audience === 'https://api.botframework.com' ? OUTBOUND_TOKEN : `wrong-audience:${audience}`), nodeEnv: 'test', defaultServiceUrl: connector.serviceUrl },
+      : { appId: APP_ID, tenantId: TENANT, openIdMetadataUrl: issuer.openIdMetadataUrl, outboundToken, nodeEnv: 'test', defaultServiceUrl: connector.serviceUrl },
   );
   const taskList = createTaskList(deps, { notifiers: [teams.notifier] });
   const metrics = createMetrics({ sessionCounts: () => countSessionsByState(deps.db), logger, processMetrics: false });
@@ -82,6 +89,12 @@ export async function createTeamsHarness(opts: { local?: boolean } = {}): Promis
     issuer,
     teams,
     app,
+    get tokenFailure() {
+      return state.tokenFailure;
+    },
+    set tokenFailure(err) {
+      state.tokenFailure = err;
+    },
     post(activity, token) {
       const t = token === undefined ? issuer.tokenFor(APP_ID, String(activity.serviceUrl)) : token;
       return fetch(url, { method: 'POST', body: JSON.stringify(activity), headers: { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}) } });
