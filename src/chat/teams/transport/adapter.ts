@@ -95,7 +95,7 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
     appId && s.outboundToken ? tokenCredentialsFactory(appId, s.outboundToken) : undefined,
   );
   const adapter = new EntryGuardAdapter(auth);
-  // Never swallow: inbound errors become a 500 the channel retries, proactive ones fail the job.
+  // Never swallow: an inbound error becomes a logged 500, a proactive one fails the notify job.
   adapter.onTurnError = async (_ctx, err) => {
     throw err;
   };
