@@ -36,7 +36,7 @@ export function createTeamsIntegration(handlers: Omit<TeamsHandlerDeps, 'transpo
   const transport = createTeamsTransport(s);
   const deps: TeamsHandlerDeps = { ...handlers, transport };
   return {
-    notifier: createTeamsNotifier({ db: handlers.engine.db, transport, defaultServiceUrl: s.defaultServiceUrl ?? GLOBAL_SERVICE_URL }),
+    notifier: createTeamsNotifier({ db: handlers.engine.db, transport, defaultServiceUrl: s.defaultServiceUrl ?? GLOBAL_SERVICE_URL, logger: handlers.logger }),
     routes: teamsRoutes({ transport, bot: createTeamsBot(deps), logger: handlers.logger }),
     authEnabled: transport.authEnabled,
   };

@@ -8,7 +8,8 @@ import { approvalCard } from './cards/approval-card.ts';
 import { sessionCard } from './cards/session-card.ts';
 import { TeamsOrigin } from './origin.ts';
 import { sessionReplies } from './thread-replies.ts';
-import type { TeamsTransport } from './transport/adapter.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { isCannotPostThere, type TeamsTransport } from './transport/adapter.ts';
 import { ConversationRef, type AdaptiveCard } from './types.ts';
 
 /** What a message ref remembers: where the message is, the last card sent (to skip no-op edits), the replies posted. */
@@ -23,7 +24,7 @@ type Db = EngineDeps['db'];
  * connector failure is thrown — the job retries with backoff — and what was sent is recorded
  * only after Teams took it, so the retry sends exactly what is missing.
  */
-export function createTeamsNotifier(deps: { db: Db; transport: TeamsTransport; defaultServiceUrl: string }): ChatNotifier {
+export function createTeamsNotifier(deps: { db: Db; transport: TeamsTransport; defaultServiceUrl: string; logger?: Logger }): ChatNotifier {
   const { db, transport } = deps;
   return {
     platform: 'teams',
@@ -35,11 +36,13 @@ export function createTeamsNotifier(deps: { db: Db; transport: TeamsTransport; d
       const tenantId = origin?.tenantId ?? ctx.workspaceIds[0];
       if (!tenantId) return; // the org has no Teams tenant: nothing to tell here
       const refs = await loadMessageRefs(db, sessionId, 'teams');
+      // The requester's card first: a failing approval channel must not hold it back.
+      if (origin) {
+        const cardRef = await syncSessionCard(db, transport, ctx, refs, origin);
+        await postReplies(db, transport, ctx, event, cardRef, origin);
+      }
       // The requester's serviceUrl is their tenant's region; approvers are in the same tenant.
-      await syncApprovalCards(db, transport, ctx, refs, { tenantId, serviceUrl: origin?.serviceUrl ?? deps.defaultServiceUrl });
-      if (!origin) return;
-      const cardRef = await syncSessionCard(db, transport, ctx, refs, origin);
-      await postReplies(db, transport, ctx, event, cardRef, origin);
+      await syncApprovalCards(db, transport, ctx, refs, { tenantId, serviceUrl: origin?.serviceUrl ?? deps.defaultServiceUrl }, deps.logger);
     },
   };
 }
@@ -61,7 +64,14 @@ async function updateIfChanged(db: Db, transport: TeamsTransport, row: ChatMessa
   await updateMessageRef(db, row.id, { conversationRef: row.conversationRef });
 }
 
-async function syncApprovalCards(db: Db, transport: TeamsTransport, ctx: ChatSessionContext, refs: ChatMessageRef[], where: { tenantId: string; serviceUrl: string }) {
+async function syncApprovalCards(
+  db: Db,
+  transport: TeamsTransport,
+  ctx: ChatSessionContext,
+  refs: ChatMessageRef[],
+  where: { tenantId: string; serviceUrl: string },
+  logger?: Logger,
+) {
   if (!ctx.view.approval) return;
   const rendered = approvalCard(ctx);
   const cards = refs.filter((r) => r.kind === 'approval_card');
@@ -69,7 +79,13 @@ async function syncApprovalCards(db: Db, transport: TeamsTransport, ctx: ChatSes
     const { teams: channels } = await loadApprovalChannels(db, ctx.view.id);
     for (const channelId of channels) {
       if (cards.some((c) => c.channel === channelId)) continue;
-      const posted = await transport.postToChannel({ ...where, channelId }, { card: rendered });
+      const posted = await transport.postToChannel({ ...where, channelId }, { card: rendered }).catch((err: unknown) => {
+        // A channel the bot is not in (or that is gone) will not heal by retrying; say so and go on.
+        if (!isCannotPostThere(err)) throw err;
+        logger?.warn({ channelId, sessionId: ctx.view.id, status: (err as { statusCode?: number }).statusCode }, 'teams: cannot post the approval request in this channel; add the app to its team');
+        return undefined;
+      });
+      if (!posted) continue;
       await saveMessageRef(db, {
         sessionId: ctx.view.id,
         platform: 'teams',

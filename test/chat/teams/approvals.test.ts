@@ -115,6 +115,22 @@ describe('approvals in a Teams channel', () => {
     expect(aliceTexts().filter((t) => t.includes('Nobody approved your request in time'))).toHaveLength(1);
   });
 
+  it('a channel the bot is not in: the requester still gets the card, the job does not retry forever', async () => {
+    h.connector.botNotIn('19:elsewhere@thread.tacv2');
+    await h.deps.db.update(roles).set({ approvalChannels: { teams: '19:elsewhere@thread.tacv2' } }).where(eq(roles.id, roleId));
+    const posts = h.connector.in('19:elsewhere@thread.tacv2').length;
+    const { session } = await request();
+    expect(session.state).toBe('AWAITING_APPROVAL');
+    expect(h.connector.calls.some((c) => c.method === 'POST' && c.path.endsWith('/v3/conversations') && JSON.stringify(c.body).includes('19:elsewhere'))).toBe(true);
+    expect(h.connector.in('19:elsewhere@thread.tacv2')).toHaveLength(posts);
+    const card = h.connector.in(personalConversation(ALICE)).filter((m) => JSON.stringify(m.versions[0]).includes('EntryGuard session')).at(-1)!;
+    expect(JSON.stringify(cardIn(h.connector.latest(card)))).toContain('Awaiting approval');
+    expect(await h.jobsOf('notify_session')).toEqual([]);
+    await h.post(personalMessage(h.connector.serviceUrl, ALICE, 'stop all'));
+    await h.runJobs();
+    await h.deps.db.update(roles).set({ approvalChannels: { teams: CHANNEL } }).where(eq(roles.id, roleId));
+  });
+
   it('signed every connector call (channel posts included) with a token for the Bot Framework audience', () => {
     expect(h.connector.calls.some((c) => c.method === 'POST' && c.path.endsWith('/v3/conversations'))).toBe(true);
     expect(h.connector.calls.filter((c) => c.auth !== 'Bearer test-outbound-token')).toEqual([]);

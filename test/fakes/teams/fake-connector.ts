@@ -27,6 +27,7 @@ export async function startFakeConnector() {
   const messages = new Map<string, PostedMessage>();
   const members = new Map<string, Record<string, unknown>>();
   const faults: { method: string; status: number }[] = [];
+  const notIn = new Set<string>();
   let n = 1000;
 
   const server = http.createServer((req, res) => {
@@ -50,6 +51,7 @@ export async function startFakeConnector() {
       if (method === 'POST' && path.endsWith('/v3/conversations')) {
         const id = String(n++);
         const channel = (body?.channelData as { channel?: { id?: string } } | undefined)?.channel?.id;
+        if (channel && notIn.has(channel)) return send(403, { error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } });
         if (channel) {
           const conversationId = `${channel};messageid=${id}`;
           messages.set(id, { conversationId: channel, id, versions: [body?.activity as Record<string, unknown>] });
@@ -88,6 +90,10 @@ export async function startFakeConnector() {
     /** A Teams user the member lookup knows (by `29:` id). */
     addMember(teamsId: string, p: { aadObjectId: string; email: string; name?: string }) {
       members.set(teamsId, { id: teamsId, aadObjectId: p.aadObjectId, email: p.email, userPrincipalName: p.email, name: p.name ?? p.email });
+    },
+    /** Channel posts there answer 403, as when the app is not installed in that team. */
+    botNotIn(channelId: string) {
+      notIn.add(channelId);
     },
     /** The next `count` calls with this method answer `status`. */
     failNext(method: 'POST' | 'PUT', status: number, count = 1) {

@@ -15,6 +15,13 @@ export interface TeamsTransportSettings {
   outboundToken?: ((audience: string) => Promise<string>) | undefined;
 }
 
+/**
+ * The connector's "you cannot post there" answers (bot not in the team, channel deleted): a
+ * misconfiguration that retrying will not heal. Anything else (5xx, throttling, no token) is
+ * worth a retry.
+ */
+export const isCannotPostThere = (err: unknown): boolean => [403, 404].includes((err as { statusCode?: number }).statusCode ?? 0);
+
 /** What a worker does inside a stored conversation. */
 export interface ProactiveConversation {
   send(msg: OutgoingMessage): Promise<string | undefined>;
