@@ -1,4 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
+import { transaction } from '../db/transaction.ts';
 import type { Tx } from '../db/client.ts';
 import { approvals, roleApprovers, sessionRules, sessions } from '../db/schema/index.ts';
 import { AppError } from '../shared/errors.ts';
@@ -107,7 +108,7 @@ async function deny(
 
 /** Denies a request nobody answered in time (reason APPROVAL_TIMEOUT). Idempotent. */
 export async function timeOutApproval(deps: EngineDeps, sessionId: string): Promise<boolean> {
-  return deps.db.transaction(async (tx) => {
+  return transaction(deps.db, async (tx) => {
     const session = await lockSession(tx, sessionId);
     if (!session || session.state !== 'AWAITING_APPROVAL') return false;
     const [approval] = await tx.select().from(approvals).where(eq(approvals.sessionId, sessionId));

@@ -1,4 +1,5 @@
 import { recordAudit, systemActor } from './audit.ts';
+import { transaction } from '../db/transaction.ts';
 import type { EngineDeps } from './deps.ts';
 import { beginEnding, lockSession } from './end-session.ts';
 import { isHolding } from './state-machine.ts';
@@ -9,7 +10,7 @@ import { isHolding } from './state-machine.ts';
  * Returns whether the session started ending.
  */
 export async function expireSession(deps: EngineDeps, sessionId: string): Promise<boolean> {
-  return deps.db.transaction(async (tx) => {
+  return transaction(deps.db, async (tx) => {
     const session = await lockSession(tx, sessionId);
     if (!session || !isHolding(session.state) || !session.expiresAt) return false;
     if (session.expiresAt.getTime() > deps.clock.now().getTime()) return false;

@@ -1,4 +1,5 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { transaction } from '../db/transaction.ts';
 import { approvals, resources, sessionRules, sessions } from '../db/schema/index.ts';
 import type { EngineDeps } from './deps.ts';
 import { HOLDING_STATES } from './state-machine.ts';
@@ -19,7 +20,7 @@ const STUCK_AFTER_MS = 60_000;
  */
 export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
   const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
+  return transaction(deps.db, async (tx) => {
     const overdue = await tx
       .select({ id: sessions.id })
       .from(sessions)
@@ -57,7 +58,7 @@ export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
  */
 export async function reconcileAll(deps: EngineDeps): Promise<number> {
   const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
+  return transaction(deps.db, async (tx) => {
     // Sessions before their rules, in id order, as every writer does.
     const retry = await tx
       .select({ id: sessions.id })
@@ -84,7 +85,7 @@ export async function reconcileAll(deps: EngineDeps): Promise<number> {
 
 /** Queues a verification of every resource (active or not: a fixed one should come back). */
 export async function verifyAll(deps: EngineDeps): Promise<number> {
-  return deps.db.transaction(async (tx) => {
+  return transaction(deps.db, async (tx) => {
     const all = await tx.select({ id: resources.id }).from(resources).orderBy(resources.id);
     for (const r of all) await deps.jobs.verifyResource(tx, r.id);
     return all.length;

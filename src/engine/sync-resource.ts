@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { transaction } from '../db/transaction.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { resourceEntries, sessionRules, sessions } from '../db/schema/index.ts';
 import { recordAudit, systemActor } from './audit.ts';
@@ -62,7 +63,7 @@ export async function syncResource(deps: SyncDeps, resourceId: string, opts: Syn
     result = await applySafely(deps, target, add, remove);
   }
 
-  await deps.db.transaction(async (tx) => {
+  await transaction(deps.db, async (tx) => {
     // Like every writer, lock the sessions before their rules (in id order): no deadlock with a
     // stop or an expiry running at the same moment.
     const sessionIds = await lockSessionsWithOpenRules(tx, resourceId);
@@ -115,7 +116,7 @@ async function recordDrift(
   const cloud = new Map(listed.map((e) => [e.cidr, e.ruleId ?? null]));
   report.drift.missing = [...known.keys()].filter((c) => !cloud.has(c) && desired.has(c));
   report.drift.orphaned = [...cloud.keys()].filter((c) => !desired.has(c));
-  await deps.db.transaction(async (tx) => {
+  await transaction(deps.db, async (tx) => {
     const gone = [...known.keys()].filter((c) => !cloud.has(c));
     if (gone.length) {
       await tx

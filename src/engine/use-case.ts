@@ -1,11 +1,13 @@
 import type { Tx } from '../db/client.ts';
+import { transaction } from '../db/transaction.ts';
 import { isAppError } from '../shared/errors.ts';
 import { recordAudit, type Actor } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 
 /**
- * Runs one use case in one transaction. A refusal (an AppError) rolls the change back and is
- * then audited on its own, so "denied" leaves a trace but changes nothing else.
+ * Runs one use case in one transaction (run again if Postgres aborts it for a deadlock). A
+ * refusal (an AppError) rolls the change back and is then audited on its own, so "denied"
+ * leaves a trace but changes nothing else.
  */
 export async function runUseCase<T>(
   deps: Pick<EngineDeps, 'db'>,
@@ -14,7 +16,7 @@ export async function runUseCase<T>(
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   try {
-    return await deps.db.transaction(fn);
+    return await transaction(deps.db, fn);
   } catch (err) {
     if (isAppError(err)) {
       await recordAudit(deps.db, actor, {

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { transaction } from '../db/transaction.ts';
 import { resources } from '../db/schema/index.ts';
 import { recordAudit, systemActor, type Actor } from './audit.ts';
 import type { SyncDeps } from './deps.ts';
@@ -29,7 +30,7 @@ export async function verifyResource(deps: SyncDeps, resourceId: string, actor?:
   }
   const ok = result.reachable && result.permitted;
   const error = ok ? null : (result.message ?? (result.reachable ? 'not permitted to change this resource' : 'not reachable'));
-  await deps.db.transaction(async (tx) => {
+  await transaction(deps.db, async (tx) => {
     const [before] = await tx.select({ verifiedAt: resources.verifiedAt, verifyError: resources.verifyError }).from(resources).where(eq(resources.id, resourceId)).for('update');
     await tx.update(resources).set({ verifiedAt: deps.clock.now(), verifyError: error }).where(eq(resources.id, resourceId));
     const changed = !before?.verifiedAt || before.verifyError !== error;
