@@ -7,8 +7,8 @@ import { describeStartOptions } from '../../engine/start-options.ts';
 import { canExtend, canStop } from '../../engine/state-machine.ts';
 import { stopSession } from '../../engine/stop-session.ts';
 import { isAppError } from '../../shared/errors.ts';
-import { parseSlackCommand, type SlackCommand } from './command-parse.ts';
-import { findSession } from './find-session.ts';
+import { parseChatCommand, type ChatCommand } from '../shared/command-parse.ts';
+import { findSession } from '../shared/find-session.ts';
 import { esc, shortId, slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
 import { EXTEND_BUTTON_MINUTES, SLASH_COMMAND } from './ids.ts';
@@ -25,7 +25,7 @@ export function registerCommands(app: App, deps: SlackHandlerDeps): void {
     let reply: Reply;
     try {
       const me = await identify(deps, client, command.team_id, command.user_id);
-      reply = await runCommand(deps, me, parseSlackCommand(command.text ?? ''), command);
+      reply = await runCommand(deps, me, parseChatCommand(command.text ?? ''), command);
     } catch (err) {
       reply = errorReply(deps, err);
     }
@@ -33,7 +33,7 @@ export function registerCommands(app: App, deps: SlackHandlerDeps): void {
   });
 }
 
-async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: SlackCommand, command: SlashCommand): Promise<Reply> {
+async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: ChatCommand, command: SlashCommand): Promise<Reply> {
   const { engine } = deps;
   const usage = async (about: string, input: string) => usageReply(await describeStartOptions(engine.db, me.user.orgId, me.user.id), about, input);
   switch (cmd.kind) {
@@ -45,7 +45,7 @@ async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: SlackCommand
     case 'stop':
       return cmd.target === 'all' ? stopAll(deps, me) : stopOne(deps, me, cmd.target);
     case 'extend': {
-      const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state));
+      const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state), inCode);
       const r = await extendSession(engine, { sessionId: view.id, additionalMinutes: cmd.minutes ?? EXTEND_BUTTON_MINUTES, actor: me.actor });
       const trimmed = r.trimmed ? ` (trimmed: that is the longest this session may run)` : '';
       return { text: `Session \`${shortId(view.id)}\` now ends ${slackDate(r.expiresAt)}${trimmed}.` };
@@ -87,7 +87,7 @@ async function start(deps: SlackHandlerDeps, me: SlackMe, minutes: number | unde
 }
 
 async function stopOne(deps: SlackHandlerDeps, me: SlackMe, target: string | undefined): Promise<Reply> {
-  const view = await findSession(deps.engine, me, target, (v) => canStop(v.state));
+  const view = await findSession(deps.engine, me, target, (v) => canStop(v.state), inCode);
   const asAdmin = view.userId !== me.user.id && me.user.isAdmin;
   const r = await stopSession(deps.engine, { sessionId: view.id, actor: me.actor, asAdmin });
   return { text: r.alreadyEnded ? `Session \`${shortId(view.id)}\` had already ended.` : `Stopping session \`${shortId(view.id)}\`: access is being closed.` };
@@ -99,3 +99,6 @@ async function stopAll(deps: SlackHandlerDeps, me: SlackMe): Promise<Reply> {
   return { text: live.length ? `Stopping ${live.length} session(s): ${live.map((v) => `\`${shortId(v.id)}\``).join(', ')}.` : 'You have no running session.' };
 }
 
+
+/** Ids in Slack messages are shown as code. */
+const inCode = (id: string) => `\`${id}\``;

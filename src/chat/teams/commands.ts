@@ -6,8 +6,9 @@ import { describeStartOptions } from '../../engine/start-options.ts';
 import { canExtend, canStop } from '../../engine/state-machine.ts';
 import { stopSession } from '../../engine/stop-session.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
-import { parseTeamsCommand, type TeamsCommand } from './command-parse.ts';
-import { findSession } from './find-session.ts';
+import { parseTeamsCommand } from './command-parse.ts';
+import type { ChatCommand } from '../shared/command-parse.ts';
+import { findSession } from '../shared/find-session.ts';
 import { shortId, teamsDate } from './format.ts';
 import { errorText, identify, type TeamsHandlerDeps, type TeamsMe } from './handler-deps.ts';
 import { EXTEND_BUTTON_MINUTES } from './ids.ts';
@@ -32,7 +33,7 @@ export async function handleMessage(deps: TeamsHandlerDeps, turn: TeamsTurn, a: 
   if (reply) await turn.reply(reply);
 }
 
-async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: TeamsCommand, turn: TeamsTurn, a: InboundActivity): Promise<OutgoingMessage | undefined> {
+async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: ChatCommand, turn: TeamsTurn, a: InboundActivity): Promise<OutgoingMessage | undefined> {
   const { engine } = deps;
   const usage = async (about: string, input: string) => usageReply(await describeStartOptions(engine.db, me.user.orgId, me.user.id), about, input);
   switch (cmd.kind) {
@@ -44,7 +45,7 @@ async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: TeamsCommand
     case 'stop':
       return cmd.target === 'all' ? stopAll(deps, me) : stopOne(deps, me, cmd.target);
     case 'extend': {
-      const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state));
+      const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state), asIs);
       const r = await extendSession(engine, { sessionId: view.id, additionalMinutes: cmd.minutes ?? EXTEND_BUTTON_MINUTES, actor: me.actor });
       const trimmed = r.trimmed ? ' (trimmed: that is the longest this session may run)' : '';
       return { text: `Session \`${shortId(view.id)}\` now ends ${teamsDate(r.expiresAt)}${trimmed}.` };
@@ -90,7 +91,7 @@ async function start(deps: TeamsHandlerDeps, me: TeamsMe, minutes: number | unde
 }
 
 async function stopOne(deps: TeamsHandlerDeps, me: TeamsMe, target: string | undefined): Promise<OutgoingMessage> {
-  const view = await findSession(deps.engine, me, target, (v) => canStop(v.state));
+  const view = await findSession(deps.engine, me, target, (v) => canStop(v.state), asIs);
   const asAdmin = view.userId !== me.user.id && me.user.isAdmin;
   const r = await stopSession(deps.engine, { sessionId: view.id, actor: me.actor, asAdmin });
   return { text: r.alreadyEnded ? `Session \`${shortId(view.id)}\` had already ended.` : `Stopping session \`${shortId(view.id)}\`: access is being closed.` };
@@ -101,3 +102,5 @@ async function stopAll(deps: TeamsHandlerDeps, me: TeamsMe): Promise<OutgoingMes
   for (const v of live) await stopSession(deps.engine, { sessionId: v.id, actor: me.actor });
   return { text: live.length ? `Stopping ${live.length} session(s): ${live.map((v) => `\`${shortId(v.id)}\``).join(', ')}.` : 'You have no running session.' };
 }
+
+const asIs = (id: string) => id;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSlackCommand } from '../../../src/chat/slack/command-parse.ts';
+import { parseChatCommand as parseSlackCommand } from '../../../src/chat/shared/command-parse.ts';
 
 describe('parseSlackCommand', () => {
   it.each([

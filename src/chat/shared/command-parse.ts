@@ -1,7 +1,7 @@
 import { parseDurationMinutes } from '../../shared/duration.ts';
 
-/** What `/entryguard <text>` asked for, or why it could not be understood. */
-export type SlackCommand =
+/** What a chat command asked for (Slack's `/entryguard <text>`, a message to the Teams bot), or why it could not be understood. */
+export type ChatCommand =
   | { kind: 'start'; minutes: number | undefined }
   | { kind: 'stop'; target: string | undefined }
   | { kind: 'extend'; target: string | undefined; minutes: number | undefined }
@@ -13,12 +13,13 @@ export type SlackCommand =
   | { kind: 'invalid'; about: 'start' | 'extend' | 'approvals' | 'unknown'; input: string };
 
 /**
- * Parses the text after the slash command. Pure and total: anything it cannot read becomes
+ * The one command grammar of every chat platform; each platform only cleans its text first.
+ * Pure and total: anything it cannot read becomes
  * `invalid`, which the handler answers with usage help, never with a state change.
  * `extend` takes an optional session id and an optional duration in either order; a bare
  * number there is hours, as in `extend 2`.
  */
-export function parseSlackCommand(text: string): SlackCommand {
+export function parseChatCommand(text: string): ChatCommand {
   const input = text.trim();
   const [sub = 'help', ...args] = input.split(/\s+/).filter(Boolean);
   switch (sub.toLowerCase()) {
@@ -28,7 +29,7 @@ export function parseSlackCommand(text: string): SlackCommand {
       return minutes ? { kind: 'start', minutes } : { kind: 'invalid', about: 'start', input };
     }
     case 'stop':
-      return args.length <= 1 ? { kind: 'stop', target: args[0] } : { kind: 'invalid', about: 'unknown', input };
+      return args.length <= 1 ? { kind: 'stop', target: args[0]?.toLowerCase() } : { kind: 'invalid', about: 'unknown', input };
     case 'extend':
       return parseExtend(args, input);
     case 'status':
@@ -46,7 +47,7 @@ export function parseSlackCommand(text: string): SlackCommand {
   }
 }
 
-function parseExtend(args: string[], input: string): SlackCommand {
+function parseExtend(args: string[], input: string): ChatCommand {
   if (args.length > 2) return { kind: 'invalid', about: 'extend', input };
   let target: string | undefined;
   let minutes: number | undefined;
