@@ -4,11 +4,11 @@ import { extendSession } from '../../engine/extend-session.ts';
 import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts';
 import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
 import { describeStartOptions } from '../../engine/start-options.ts';
-import { canExtend, canStop } from '../../engine/state-machine.ts';
-import { stopSession } from '../../engine/stop-session.ts';
+import { canExtend } from '../../engine/state-machine.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { parseChatCommand, type ChatCommand } from '../shared/command-parse.ts';
 import { findSession } from '../shared/find-session.ts';
+import { stopFromChat } from '../shared/stop-command.ts';
 import { esc, shortId, slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
 import { EXTEND_BUTTON_MINUTES, SLASH_COMMAND } from './ids.ts';
@@ -43,7 +43,7 @@ async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: ChatCommand,
         throw err;
       });
     case 'stop':
-      return cmd.target === 'all' ? stopAll(deps, me) : stopOne(deps, me, cmd.target);
+      return { text: await stopFromChat(engine, me, cmd.target, inCode) };
     case 'extend': {
       const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state), inCode);
       const r = await extendSession(engine, { sessionId: view.id, additionalMinutes: cmd.minutes ?? EXTEND_BUTTON_MINUTES, actor: me.actor });
@@ -85,20 +85,6 @@ async function start(deps: SlackHandlerDeps, me: SlackMe, minutes: number | unde
   });
   return claimReply(`${deps.publicUrl.replace(/\/$/, '')}/c/${claim.token}`, claim.durationMinutes, claim.expiresAt);
 }
-
-async function stopOne(deps: SlackHandlerDeps, me: SlackMe, target: string | undefined): Promise<Reply> {
-  const view = await findSession(deps.engine, me, target, (v) => canStop(v.state), inCode);
-  const asAdmin = view.userId !== me.user.id && me.user.isAdmin;
-  const r = await stopSession(deps.engine, { sessionId: view.id, actor: me.actor, asAdmin });
-  return { text: r.alreadyEnded ? `Session \`${shortId(view.id)}\` had already ended.` : `Stopping session \`${shortId(view.id)}\`: access is being closed.` };
-}
-
-async function stopAll(deps: SlackHandlerDeps, me: SlackMe): Promise<Reply> {
-  const live = (await listMySessions(deps.engine, me.actor, { live: true })).filter((v) => canStop(v.state));
-  for (const v of live) await stopSession(deps.engine, { sessionId: v.id, actor: me.actor });
-  return { text: live.length ? `Stopping ${live.length} session(s): ${live.map((v) => `\`${shortId(v.id)}\``).join(', ')}.` : 'You have no running session.' };
-}
-
 
 /** Ids in Slack messages are shown as code. */
 const inCode = (id: string) => `\`${id}\``;

@@ -3,12 +3,12 @@ import { extendSession } from '../../engine/extend-session.ts';
 import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts';
 import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
 import { describeStartOptions } from '../../engine/start-options.ts';
-import { canExtend, canStop } from '../../engine/state-machine.ts';
-import { stopSession } from '../../engine/stop-session.ts';
+import { canExtend } from '../../engine/state-machine.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { parseTeamsCommand } from './command-parse.ts';
 import type { ChatCommand } from '../shared/command-parse.ts';
 import { findSession } from '../shared/find-session.ts';
+import { stopFromChat } from '../shared/stop-command.ts';
 import { shortId, teamsDate } from './format.ts';
 import { errorText, identify, type TeamsHandlerDeps, type TeamsMe } from './handler-deps.ts';
 import { EXTEND_BUTTON_MINUTES } from './ids.ts';
@@ -43,7 +43,7 @@ async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: ChatCommand,
         throw err;
       });
     case 'stop':
-      return cmd.target === 'all' ? stopAll(deps, me) : stopOne(deps, me, cmd.target);
+      return { text: await stopFromChat(engine, me, cmd.target, asIs) };
     case 'extend': {
       const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state), asIs);
       const r = await extendSession(engine, { sessionId: view.id, additionalMinutes: cmd.minutes ?? EXTEND_BUTTON_MINUTES, actor: me.actor });
@@ -88,19 +88,6 @@ async function start(deps: TeamsHandlerDeps, me: TeamsMe, minutes: number | unde
   if (isPersonal(a)) return link;
   await deps.transport.inConversation(personal, async (c) => void (await c.send(link)));
   return { text: 'I sent you the link to confirm your IP in a private chat.' };
-}
-
-async function stopOne(deps: TeamsHandlerDeps, me: TeamsMe, target: string | undefined): Promise<OutgoingMessage> {
-  const view = await findSession(deps.engine, me, target, (v) => canStop(v.state), asIs);
-  const asAdmin = view.userId !== me.user.id && me.user.isAdmin;
-  const r = await stopSession(deps.engine, { sessionId: view.id, actor: me.actor, asAdmin });
-  return { text: r.alreadyEnded ? `Session \`${shortId(view.id)}\` had already ended.` : `Stopping session \`${shortId(view.id)}\`: access is being closed.` };
-}
-
-async function stopAll(deps: TeamsHandlerDeps, me: TeamsMe): Promise<OutgoingMessage> {
-  const live = (await listMySessions(deps.engine, me.actor, { live: true })).filter((v) => canStop(v.state));
-  for (const v of live) await stopSession(deps.engine, { sessionId: v.id, actor: me.actor });
-  return { text: live.length ? `Stopping ${live.length} session(s): ${live.map((v) => `\`${shortId(v.id)}\``).join(', ')}.` : 'You have no running session.' };
 }
 
 const asIs = (id: string) => id;
