@@ -13,6 +13,7 @@ import {
 } from '../../src/db/schema/index.ts';
 import { formatOrgConfigDiff } from '../../src/engine/apply-org-config.ts';
 import { startSession } from '../../src/engine/start-session.ts';
+import { setApprovalChannel } from '../../src/engine/set-approval-channel.ts';
 import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { actorOf, seedOrg, seedUser } from '../helpers/seed.ts';
 import { applyOrgs, configAudits, linesOf, orgBySlug, sessionState, snapshotDb, userByEmail } from './apply-helpers.ts';
@@ -126,6 +127,25 @@ describe('applyOrgConfig', () => {
       '- slack workspace T2000',
     ]);
     expect(linesOf(await applyOrgs(t.deps, [next]))).toEqual([]);
+  });
+
+  it('keeps an approval channel chosen in chat when the file names none for that platform; a channel the file names wins', async () => {
+    await applyOrgs(t.deps, [acme('chan', 21)]);
+    const org = (await orgBySlug(t.deps.db, 'chan'))!;
+    const dba = () => t.deps.db.select().from(roles).where(and(eq(roles.orgId, org.id), eq(roles.name, 'dba'))).then((r) => r[0]!);
+    const alice = await userByEmail(t.deps.db, 'alice@chan.io');
+    await setApprovalChannel(t.deps, { actor: actorOf(alice), roleName: 'dba', platform: 'teams', channel: '19:approvers@thread.tacv2' });
+
+    // Re-applying the same file, and a file that changes something else on the role, keep it.
+    expect(linesOf(await applyOrgs(t.deps, [acme('chan', 21)]))).toEqual([]);
+    const next = acme('chan', 21);
+    next.roles[0]!.maxSessionDurationHours = 3;
+    await applyOrgs(t.deps, [next]);
+    expect((await dba()).approvalChannels).toEqual({ slack: 'C21000', teams: '19:approvers@thread.tacv2' });
+
+    next.roles[0]!.approval = { approvers: ['alice@chan.io'], channels: { slack: 'C21000', teams: '19:fromfile@thread.tacv2' } } as never;
+    expect(linesOf(await applyOrgs(t.deps, [next]))).toEqual(['~ role dba: approval.channels.teams 19:approvers@thread.tacv2 → 19:fromfile@thread.tacv2']);
+    expect((await dba()).approvalChannels).toEqual({ slack: 'C21000', teams: '19:fromfile@thread.tacv2' });
   });
 
   it('dry run shows the diff and changes nothing', async () => {

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
 import { chatIdentities, roleApprovers, roleMembers, roleResources, roles, userResources, users } from '../../db/schema/index.ts';
 import type { Actor } from '../audit.ts';
@@ -57,7 +57,11 @@ export async function executeAccess(tx: Tx, deps: EngineDeps, plan: OrgPlan, ctx
     const [row] = await tx
       .insert(roles)
       .values({ orgId, name: r.name, ...values, createdAt: now })
-      .onConflictDoUpdate({ target: [roles.orgId, roles.name], set: values })
+      .onConflictDoUpdate({
+        target: [roles.orgId, roles.name],
+        // The file's channels over the stored ones (see roleRowOf): a platform it does not name keeps its channel.
+        set: { ...values, approvalChannels: sql`${roles.approvalChannels} || excluded.approval_channels` },
+      })
       .returning({ id: roles.id });
     const roleId = row!.id;
     await tx.delete(roleMembers).where(eq(roleMembers.roleId, roleId));

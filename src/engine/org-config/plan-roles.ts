@@ -5,7 +5,12 @@ import type { CurrentOrg, CurrentRole } from './snapshot.ts';
 
 const DEFAULT_APPROVAL_TIMEOUT = 30;
 
-/** The role row the file asks for, in database terms. */
+/**
+ * The role row the file asks for, in database terms. `approvalChannels` holds only the platforms
+ * the file names: those replace what is stored; a platform it leaves out keeps the channel chosen
+ * in chat (`approvals here`, or the team the app was added to), so re-applying an unchanged file
+ * does not silently stop approval requests from being posted.
+ */
 export function roleRowOf(r: RoleSpec) {
   return {
     maxSessionDurationHours: r.maxSessionDurationHours ?? null,
@@ -53,8 +58,8 @@ function roleChanges(row: CurrentRole, r: RoleSpec): string[] {
     ...(want.requiresApproval
       ? [
           ...change('approval.timeoutMinutes', row.approvalTimeoutMinutes, want.approvalTimeoutMinutes),
-          ...change('approval.channels.slack', row.approvalChannels.slack, want.approvalChannels.slack),
-          ...change('approval.channels.teams', row.approvalChannels.teams, want.approvalChannels.teams),
+          ...(want.approvalChannels.slack !== undefined ? change('approval.channels.slack', row.approvalChannels.slack, want.approvalChannels.slack) : []),
+          ...(want.approvalChannels.teams !== undefined ? change('approval.channels.teams', row.approvalChannels.teams, want.approvalChannels.teams) : []),
         ]
       : []),
   ];
