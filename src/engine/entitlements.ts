@@ -53,3 +53,21 @@ export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Enti
       .map((r) => ({ id: r.id, timeoutMinutes: r.timeout })),
   };
 }
+
+/**
+ * Takes a share lock on the resources a start is about to open and returns those still usable.
+ * An org-file apply locks the org's resources for update before it counts their live rules, so
+ * the two are ordered: a start waits for a deactivation to commit and then leaves that resource
+ * out (the WHERE is re-checked on the new row), and an apply waits for a start's rules to commit
+ * and then refuses to deactivate what they use.
+ */
+export async function lockUsableResources(tx: DbOrTx, resourceIds: string[]): Promise<string[]> {
+  if (resourceIds.length === 0) return [];
+  const rows = await tx
+    .select({ id: resources.id })
+    .from(resources)
+    .where(and(inArray(resources.id, resourceIds), usable))
+    .orderBy(resources.id)
+    .for('share');
+  return rows.map((r) => r.id);
+}

@@ -7,7 +7,7 @@ import { hostCidr, ipVersion } from '../shared/ip.ts';
 import { MINUTE_MS } from '../shared/clock.ts';
 import { recordAudit, type Actor } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
-import { loadEntitlements } from './entitlements.ts';
+import { loadEntitlements, lockUsableResources } from './entitlements.ts';
 import { scheduleExpiryWarning } from './expiry-warning.ts';
 import { effectiveMaxMinutes, offeredDurations, planLimits, type PlanName } from './plans.ts';
 import { LIVE_STATES } from './state-machine.ts';
@@ -45,7 +45,8 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   const { org, entitlements, limits, maxMinutes, offered } = await loadStartPolicy(tx, input.orgId, input.userId);
   const duration = checkDuration(offered, input.durationMinutes, org.settings.defaultDurationHours);
   const addresses = collectAddresses(input);
-  if (entitlements.resourceIds.length === 0) {
+  const resourceIds = await lockUsableResources(tx, entitlements.resourceIds);
+  if (resourceIds.length === 0) {
     throw new AppError('NO_RESOURCES', 'None of your roles gives you access to a resource yet. Ask an admin.');
   }
   if (limits.maxConcurrentSessions !== null) {
@@ -84,7 +85,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   if (!session) throw new Error('insert returned no session');
 
   await tx.insert(sessionRules).values(
-    entitlements.resourceIds.flatMap((resourceId) =>
+    resourceIds.flatMap((resourceId) =>
       addresses.cidrs.map(({ version, cidr }) => ({
         sessionId: session.id,
         resourceId,
@@ -102,7 +103,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
     targetId: session.id,
     details: {
       durationMinutes: duration,
-      resourceCount: entitlements.resourceIds.length,
+      resourceCount: resourceIds.length,
       ipv4: addresses.ipv4,
       ipv6: addresses.ipv6,
       origin: input.origin,
@@ -125,7 +126,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   } else {
     await deps.jobs.expireSession(tx, session.id, session.expiresAt!);
     await scheduleExpiryWarning(tx, deps.jobs, session.id, session.expiresAt!, now);
-    await deps.jobs.syncResources(tx, entitlements.resourceIds);
+    await deps.jobs.syncResources(tx, resourceIds);
     await deps.jobs.notifySession(tx, session.id, 'started');
   }
   return session.id;

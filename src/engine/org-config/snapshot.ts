@@ -98,7 +98,9 @@ export async function loadCurrentOrg(tx: Tx, slug: string): Promise<CurrentOrg> 
 }
 
 async function loadResources(tx: Tx, orgId: string, creds: CredentialRow[]): Promise<Map<string, CurrentResource>> {
-  const rows = await tx.select().from(resources).where(eq(resources.orgId, orgId));
+  // Locked before counting live rules: a start holds a share lock on what it opens until its rules
+  // are committed (lockUsableResources), so the count below cannot miss a session being started.
+  const rows = await tx.select().from(resources).where(eq(resources.orgId, orgId)).orderBy(resources.id).for('update');
   const ids = rows.map((r) => r.id);
   const live = ids.length
     ? await tx
