@@ -21,6 +21,10 @@ export interface AppConfig {
     publicUrlV6: string | undefined;
     /** CIDRs of proxies whose X-Forwarded-For is honoured; empty = none. */
     trustProxy: readonly string[];
+    /** Requests per minute per client address on the API and claim pages; 0 = no limit. */
+    rateLimitPerMinute: number;
+    /** Bearer token for /metrics; unset = loopback callers only. */
+    metricsToken: string | undefined;
   };
   worker: { concurrency: number };
   claimTtlSeconds: number;
@@ -52,6 +56,8 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     publicUrlV4: config.http.publicUrlV4 ?? 'unset',
     publicUrlV6: config.http.publicUrlV6 ?? 'unset',
     trustProxy: config.http.trustProxy.length ? config.http.trustProxy.join(',') : 'none',
+    rateLimitPerMinute: config.http.rateLimitPerMinute || 'off',
+    metrics: config.http.metricsToken ? 'bearer token' : 'loopback only',
     workerConcurrency: config.worker.concurrency,
     claimTtlSeconds: config.claimTtlSeconds,
     orgConfig: config.orgConfigPath ?? 'unset',

@@ -19,6 +19,7 @@ export const SECRET_KEYS = [
   'SLACK_APP_TOKEN',
   'SLACK_CLIENT_SECRET',
   'TEAMS_APP_PASSWORD',
+  'METRICS_TOKEN',
 ] as const;
 
 /** How to fix a bad value, shown after the problem itself. */
@@ -38,6 +39,8 @@ export const ENV_HINTS: Record<string, string> = {
   CLAIM_TTL_SECONDS: 'or unset it for 300 (5 minutes)',
   ORG_CONFIG: 'set the path of an organization YAML file, or unset it',
   DEMO: 'or unset it (the demo then runs only without DATABASE_URL)',
+  RATE_LIMIT_PER_MINUTE: 'requests per minute per client address on the API and claim pages; 0 turns the limit off, unset means 1200',
+  METRICS_TOKEN: 'set a long random string (Prometheus sends it as a bearer token), or unset it to serve /metrics to loopback only',
 };
 
 const wholeNumber = (min: number, max: number) =>
@@ -138,6 +141,8 @@ export const Env = z.object({
   NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }).default('development'),
   WORKER_CONCURRENCY: wholeNumber(1, 100).default(4),
   CLAIM_TTL_SECONDS: wholeNumber(30, 3600).default(300),
+  RATE_LIMIT_PER_MINUTE: wholeNumber(0, 1_000_000).default(1200),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ORG_CONFIG: nonEmpty.optional(),
   DEMO: z.stringbool({ error: 'must be true or false' }).optional(),
   SLACK_SIGNING_SECRET: optionalSecret,

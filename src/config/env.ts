@@ -63,6 +63,8 @@ export function loadConfig(env: Record<string, string | undefined>, opts: LoadCo
       publicUrlV4: e.PUBLIC_URL_V4,
       publicUrlV6: e.PUBLIC_URL_V6,
       trustProxy: e.TRUST_PROXY,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      metricsToken: e.METRICS_TOKEN,
     },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     claimTtlSeconds: e.CLAIM_TTL_SECONDS,

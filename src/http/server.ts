@@ -6,6 +6,7 @@ import { createTrustCheck, resolveClientIp } from './client-ip.ts';
 import { installErrorHandlers } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { Readiness } from './readiness.ts';
+import { installRateLimit } from './rate-limit.ts';
 import { installRequestLog } from './request-log.ts';
 import { apiRoutes } from './routes/api.ts';
 import { claimRoutes } from './routes/claim.ts';
@@ -31,6 +32,10 @@ export interface HttpDeps {
   claimTtlSeconds: number;
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
+  /** Requests per minute per client address on the API and claim pages; 0 or unset = no limit. */
+  rateLimitPerMinute?: number;
+  /** Bearer token for /metrics; unset = loopback callers only. */
+  metricsToken?: string | undefined;
   /** Chat platforms' inbound endpoints (Slack's /slack/events …), built in main/ when configured.
    *  Each is its own encapsulated plugin: it may parse bodies its own way (raw bytes for signatures). */
   chatRoutes?: FastifyPluginAsync[];
@@ -69,8 +74,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   installJsonParser(app);
   installErrorHandlers(app, BODY_LIMIT);
   installRequestLog(app, deps.metrics);
+  installRateLimit(app, { perMinute: deps.rateLimitPerMinute ?? 0 });
 
-  await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
+  await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics, metricsToken: deps.metricsToken });
   await app.register(apiRoutes, { prefix: '/api/v1', engine: deps.engine, publicUrl: deps.publicUrl });
   await app.register(claimRoutes, {
     engine: deps.engine,

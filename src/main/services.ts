@@ -104,6 +104,8 @@ export async function startServices(
         publicUrlV4: config.http.publicUrlV4,
         publicUrlV6: config.http.publicUrlV6,
         trustProxy: [...config.http.trustProxy],
+        rateLimitPerMinute: config.http.rateLimitPerMinute,
+        metricsToken: config.http.metricsToken,
         claimTtlSeconds: config.claimTtlSeconds,
         readiness: createReadinessCheck({ db: deps.db, workerInProcess: runner ? () => workerAlive : undefined }),
         metrics,

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'RESOURCE_IN_USE'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -54,6 +55,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 400,
   RESOURCE_IN_USE: 409,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 

@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       publicUrlV4: undefined,
       publicUrlV6: undefined,
       trustProxy: [],
+      rateLimitPerMinute: 1200,
+      metricsToken: undefined,
     });
     expect(config).toMatchObject({ logLevel: 'info', nodeEnv: 'development', worker: { concurrency: 4 }, claimTtlSeconds: 300, demo: true, orgConfigPath: undefined });
     expect(config.slack.botToken).toBeUndefined();
@@ -138,11 +140,12 @@ describe('loadConfig', () => {
       SLACK_APP_TOKEN: 'xapp-app-token-def',
       SLACK_CLIENT_SECRET: 'client-secret-ghi',
       TEAMS_APP_PASSWORD: 'teams-pass-jkl',
+      METRICS_TOKEN: 'metrics-token-mno-0123456789',
     };
     const config = loadConfig({ ...secrets, SLACK_CLIENT_ID: '123.456', TEAMS_APP_ID: 'app-id', TEAMS_TENANT_ID: 'tenant' });
     const outputs = [JSON.stringify(describeConfig(config)), JSON.stringify(config), inspect(config, { depth: 5 }), `${JSON.stringify({ config })}`];
     for (const out of outputs) {
-      for (const value of ['db-pass-123', 'query-pass-456', 'sig-secret-789', 'xoxb-bot-token-abc', 'xapp-app-token-def', 'client-secret-ghi', 'teams-pass-jkl']) {
+      for (const value of ['db-pass-123', 'query-pass-456', 'sig-secret-789', 'xoxb-bot-token-abc', 'xapp-app-token-def', 'client-secret-ghi', 'teams-pass-jkl', 'metrics-token-mno-0123456789']) {
         expect(out).not.toContain(value);
       }
     }
@@ -150,9 +153,25 @@ describe('loadConfig', () => {
       database: 'external postgres://eg:***@db.internal:5432/eg',
       slack: { signingSecret: 'set', botToken: 'set', appToken: 'set', clientId: '123.456', clientSecret: 'set' },
       teams: { appId: 'app-id', appPassword: 'set', tenantId: 'tenant' },
+      metrics: 'bearer token',
+      rateLimitPerMinute: 1200,
     });
     // The values are still there for the code that needs them.
     expect(config.slack.botToken).toBe('xoxb-bot-token-abc');
     expect({ ...config.slack }).toEqual(expect.objectContaining({ signingSecret: 'sig-secret-789' }));
+  });
+
+  it('refuses a short metrics token without echoing it, and a negative or non-numeric rate limit', () => {
+    const err = (() => {
+      try {
+        loadConfig({ METRICS_TOKEN: 'short-secret', RATE_LIMIT_PER_MINUTE: 'lots' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.issues.map((i) => i.path).sort()).toEqual(['METRICS_TOKEN', 'RATE_LIMIT_PER_MINUTE']);
+    expect(err.message).not.toContain('short-secret');
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).http.rateLimitPerMinute).toBe(0);
   });
 });

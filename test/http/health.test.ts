@@ -103,4 +103,29 @@ describe('/metrics', () => {
     expect(scrape.body).toContain('entryguard_sessions');
     await app.close();
   });
+
+  it('answers loopback callers only unless METRICS_TOKEN is set, then only that bearer token', async () => {
+    const metrics = createMetrics({ sessionCounts: async () => ({}), processMetrics: false });
+    const open = await createTestServer(t, { metrics });
+    expect((await open.app.inject({ url: '/metrics', remoteAddress: '::1' })).statusCode).toBe(200);
+    const remote = await open.app.inject({ url: '/metrics', remoteAddress: '198.51.100.7' });
+    expect(remote.statusCode).toBe(403);
+    expect(remote.json()).toMatchObject({ error: 'FORBIDDEN', message: expect.stringContaining('METRICS_TOKEN') });
+    await open.app.close();
+
+    // Through a trusted proxy on this machine, the caller is the forwarded address, not the proxy.
+    const proxied = await createTestServer(t, { metrics, trustProxy: ['loopback'] });
+    expect((await proxied.app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '198.51.100.7' } })).statusCode).toBe(403);
+    await proxied.app.close();
+
+    const token = 'metrics-token-0123456789abcdef';
+    const guarded = await createTestServer(t, { metrics, metricsToken: token });
+    expect((await guarded.app.inject({ url: '/metrics', remoteAddress: '198.51.100.7', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    for (const authorization of [undefined, 'Bearer wrong', `Basic ${token}`]) {
+      const res = await guarded.app.inject({ url: '/metrics', remoteAddress: '127.0.0.1', headers: authorization ? { authorization } : {} });
+      expect(res.statusCode, authorization).toBe(401);
+      expect(res.body).not.toContain('entryguard_');
+    }
+    await guarded.app.close();
+  });
 });

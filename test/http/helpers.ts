@@ -30,6 +30,8 @@ export async function createTestServer(t: TestEngine, opts: Partial<Omit<HttpDep
     claimTtlSeconds: opts.claimTtlSeconds ?? 300,
     readiness: opts.readiness ?? (async () => ready),
     metrics,
+    rateLimitPerMinute: opts.rateLimitPerMinute,
+    metricsToken: opts.metricsToken,
   });
   return { app, metrics };
 }

@@ -1,10 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../shared/errors.ts';
+import { cidrContains } from '../../shared/ip.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Readiness } from '../readiness.ts';
 
 export interface HealthRouteOptions {
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
+  /** When set, /metrics wants `Authorization: Bearer <token>`; unset, it answers loopback callers only. */
+  metricsToken?: string | undefined;
 }
 
 /**
@@ -31,8 +36,21 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
       .send({ status: ready ? 'ready' : 'unavailable', database: result.database, worker: result.worker });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  // Metrics name routes, states and counts: not secrets, but nothing the internet needs either.
+  app.get('/metrics', async (request, reply) => {
+    checkMetricsAccess(request, opts.metricsToken);
     const text = await opts.metrics.registry.metrics();
     return reply.header('content-type', opts.metrics.registry.contentType).header('cache-control', 'no-store').send(text);
   });
+}
+
+function checkMetricsAccess(request: FastifyRequest, token: string | undefined): void {
+  if (token === undefined) {
+    const ip = request.clientIp;
+    if (ip && (cidrContains('127.0.0.0/8', ip) || cidrContains('::1/128', ip))) return;
+    throw new AppError('FORBIDDEN', 'Metrics are served to this machine only; set METRICS_TOKEN to scrape them from elsewhere.');
+  }
+  const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  if (!timingSafeEqual(digest(given), digest(token))) throw new AppError('UNAUTHORIZED', 'Send the metrics token as a bearer token.');
 }

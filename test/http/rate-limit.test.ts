@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRateLimiter } from '../../src/http/rate-limit.ts';
+import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { createTestServer } from './helpers.ts';
+
+let t: TestEngine;
+beforeAll(async () => {
+  t = await createTestEngine();
+});
+afterAll(() => t?.close());
+
+describe('createRateLimiter', () => {
+  it('allows the budget per key per minute, then says how long to wait; a new minute starts afresh', () => {
+    let now = 1_000_000;
+    const take = createRateLimiter({ perMinute: 3, now: () => now });
+    expect([take('a'), take('a'), take('a')].every((d) => d.allowed)).toBe(true);
+    expect(take('a')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(take('b').allowed).toBe(true);
+    now += 45_500;
+    expect(take('a')).toEqual({ allowed: false, retryAfterSeconds: 15 });
+    now += 14_500;
+    expect(take('a').allowed).toBe(true);
+  });
+
+  it('tracks a bounded number of addresses, dropping the oldest window first', () => {
+    const take = createRateLimiter({ perMinute: 1, maxTracked: 2, now: () => 0 });
+    take('a');
+    take('b');
+    expect(take('a').allowed).toBe(false);
+    take('c'); // 'a' is forgotten
+    expect(take('a').allowed).toBe(true);
+  });
+});
+
+describe('the HTTP rate limit', () => {
+  it('429 with Retry-After on the API and claim pages past the budget, per client address; probes and metrics are not counted', async () => {
+    const { app } = await createTestServer(t, { rateLimitPerMinute: 3 });
+    const from = (remoteAddress: string, url: string) => app.inject({ url, remoteAddress });
+    for (let i = 0; i < 3; i++) expect((await from('198.51.100.1', i % 2 ? '/api/v1/me' : `/c/${'x'.repeat(43)}`)).statusCode).not.toBe(429);
+    const limited = await from('198.51.100.1', '/api/v1/me');
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({ error: 'RATE_LIMITED', message: expect.stringContaining('Try again in') });
+    expect((await from('198.51.100.1', `/c/${'x'.repeat(43)}`)).statusCode).toBe(429);
+    expect((await from('198.51.100.2', '/api/v1/me')).statusCode).toBe(401); // another address has its own budget
+    for (let i = 0; i < 5; i++) expect((await from('198.51.100.1', '/healthz')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('is off with 0', async () => {
+    const { app } = await createTestServer(t, { rateLimitPerMinute: 0 });
+    for (let i = 0; i < 20; i++) expect((await app.inject({ url: '/api/v1/me', remoteAddress: '198.51.100.3' })).statusCode).toBe(401);
+    await app.close();
+  });
+});
