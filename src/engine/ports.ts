@@ -138,8 +138,24 @@ export type SessionEvent =
  * outage delays an update but never loses it.
  */
 export interface ChatNotifier {
+  // A notifier may throw ChatRetryLater when the platform says when to come back (HTTP 429).
   readonly platform: 'slack' | 'teams';
   /** Brings chat up to date after `event`. Renders the session's *current* state, so a repeated or
    *  late call is harmless; must not post the same threaded reply twice for one event. */
   notify(sessionId: string, event: SessionEvent): Promise<void>;
+}
+
+/**
+ * The chat platform answered "too many requests, come back in N seconds" (HTTP 429 with
+ * Retry-After). notify_session then runs again after exactly that long, instead of on its usual
+ * backoff, which would be either too eager (and be refused again) or needlessly slow.
+ */
+export class ChatRetryLater extends Error {
+  readonly retryAfterMs: number;
+
+  constructor(retryAfterMs: number, message: string, opts: { cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'ChatRetryLater';
+    this.retryAfterMs = retryAfterMs;
+  }
 }

@@ -16,6 +16,9 @@ export const JOB = {
   reconcileAll: 'reconcile_all',
 } as const;
 
+/** One queue per session for its chat updates: they happen in order, never two at once. */
+export const sessionQueue = (sessionId: string) => `session:${sessionId}`;
+
 /** One queue per resource: graphile-worker runs a queue's jobs one at a time, so one change at a time per firewall. */
 export const resourceQueue = (resourceId: string) => `resource:${resourceId}`;
 
@@ -77,8 +80,7 @@ export function createJobQueue(opts: { notifications: boolean }): JobQueue {
     async notifySession(tx, sessionId, event) {
       // Without a chat platform configured there is nobody to tell; don't queue work for no one.
       if (!opts.notifications) return;
-      // One queue per session: its chat updates happen in order, never two at once.
-      await addJob(tx, { name: JOB.notifySession, payload: { sessionId, event }, queue: `session:${sessionId}` });
+      await addJob(tx, { name: JOB.notifySession, payload: { sessionId, event }, queue: sessionQueue(sessionId) });
     },
   };
 }

@@ -18,6 +18,13 @@ export function webClientOptions(slackApiUrl: string | undefined): webApi.WebCli
 }
 
 /** Slack's error code of a failed Web API call (`not_in_channel` …), if it was a platform error. */
+/** How long Slack asked us to wait, when `err` is its 429 (the client rejects those at once, see above). */
+export function slackRetryAfterMs(err: unknown): number | undefined {
+  const e = err as { code?: unknown; retryAfter?: unknown } | undefined;
+  if (e?.code !== 'slack_webapi_rate_limited_error' || typeof e.retryAfter !== 'number') return undefined;
+  return Math.max(1, e.retryAfter) * 1000;
+}
+
 export function slackErrorCode(err: unknown): string | undefined {
   const data = (err as { data?: { error?: unknown } } | undefined)?.data;
   return typeof data?.error === 'string' ? data.error : undefined;

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { loadChatSessionContext, type ChatSessionContext } from '../../engine/chat-session-context.ts';
 import { loadApprovalChannels, loadMessageRefs, loadSessionOrigin, saveMessageRef, updateMessageRef, type ChatMessageRef } from '../../engine/chat-refs.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
-import type { ChatNotifier, SessionEvent } from '../../engine/ports.ts';
+import { ChatRetryLater, type ChatNotifier, type SessionEvent } from '../../engine/ports.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { approvalCard } from './blocks/approval-card.ts';
 import { sessionCard } from './blocks/session-card.ts';
-import { slackErrorCode, type SlackClients, type SlackWebClient } from './clients.ts';
+import { slackErrorCode, slackRetryAfterMs, type SlackClients, type SlackWebClient } from './clients.ts';
 import { SlackOrigin } from './origin.ts';
 import { threadReplies } from './threads.ts';
 
@@ -23,33 +23,46 @@ interface Rendered {
 /** Errors meaning "the bot cannot post there": the card goes to the user's DM instead. */
 const CANNOT_POST_THERE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'access_denied']);
 
+type NotifierDeps = { db: EngineDeps['db']; clients: SlackClients; logger?: Logger };
+
 /**
  * The Slack side of notify_session. Renders the session's current state, so a retry or a late
- * event is harmless. Any Slack failure (429, 5xx, ok:false) is thrown: the job retries with
- * backoff and, because the last rendering sent is remembered only after Slack took it, the
- * retry still sends the update.
+ * event is harmless. Any Slack failure is thrown: a 429 as ChatRetryLater (the job comes back
+ * after Slack's Retry-After), 5xx and ok:false as they are (the job retries with backoff); and
+ * because the last rendering sent is remembered only after Slack took it, the retry still sends
+ * the update.
  */
-export function createSlackNotifier(deps: { db: EngineDeps['db']; clients: SlackClients; logger?: Logger }): ChatNotifier {
-  const { db } = deps;
+export function createSlackNotifier(deps: NotifierDeps): ChatNotifier {
   return {
     platform: 'slack',
     async notify(sessionId: string, event: SessionEvent) {
-      const ctx = await loadChatSessionContext(db, sessionId, 'slack');
-      if (!ctx) return;
-      const parsed = SlackOrigin.safeParse(await loadSessionOrigin(db, sessionId));
-      const origin = parsed.success ? parsed.data : undefined;
-      const teamId = origin?.teamId ?? ctx.workspaceIds[0];
-      if (!teamId) return; // the org has no Slack workspace: nothing to tell here
-      const client = await deps.clients.forTeam(teamId);
-      const refs = await loadMessageRefs(db, sessionId, 'slack');
-      // The requester's card first: a failing approval channel must not hold it back.
-      if (origin && ctx.view.origin === 'slack') {
-        const card = await syncSessionCard(db, client, ctx, refs, origin);
-        await postThreadReplies(db, client, ctx, event, card);
+      try {
+        await notifySlack(deps, sessionId, event);
+      } catch (err) {
+        const wait = slackRetryAfterMs(err);
+        if (wait !== undefined) throw new ChatRetryLater(wait, `Slack rate limit: retry after ${wait / 1000} s`, { cause: err });
+        throw err;
       }
-      await syncApprovalCards(db, client, ctx, refs, teamId, deps.logger);
     },
   };
+}
+
+async function notifySlack(deps: NotifierDeps, sessionId: string, event: SessionEvent): Promise<void> {
+  const { db } = deps;
+  const ctx = await loadChatSessionContext(db, sessionId, 'slack');
+  if (!ctx) return;
+  const parsed = SlackOrigin.safeParse(await loadSessionOrigin(db, sessionId));
+  const origin = parsed.success ? parsed.data : undefined;
+  const teamId = origin?.teamId ?? ctx.workspaceIds[0];
+  if (!teamId) return; // the org has no Slack workspace: nothing to tell here
+  const client = await deps.clients.forTeam(teamId);
+  const refs = await loadMessageRefs(db, sessionId, 'slack');
+  // The requester's card first: a failing approval channel must not hold it back.
+  if (origin && ctx.view.origin === 'slack') {
+    const card = await syncSessionCard(db, client, ctx, refs, origin);
+    await postThreadReplies(db, client, ctx, event, card);
+  }
+  await syncApprovalCards(db, client, ctx, refs, teamId, deps.logger);
 }
 
 const hashOf = (r: Rendered) => createHash('sha256').update(JSON.stringify(r)).digest('base64url').slice(0, 22);

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions } from '../../../src/db/schema/index.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
@@ -23,7 +23,7 @@ afterAll(async () => h?.close());
 const notifyJobs = async () => (await h.jobsOf('notify_session')).length;
 
 describe('Slack failing while the card is updated', () => {
-  it('a 429 and then a 5xx on chat.update fail the job, and the retry still delivers the update, once', async () => {
+  it('a 429 puts the update off for exactly Retry-After, a 5xx fails the job; the retry still delivers the update, once', async () => {
     const r = await h.command('start 2h', 'UALICE');
     await h.confirmClaim(claimUrlOf(r.replies[0]));
     await h.runJobs();
@@ -33,18 +33,27 @@ describe('Slack failing while the card is updated', () => {
     expect(card.text).toContain('Active');
     const before = JSON.stringify(card.blocks);
 
-    h.fake.failNext('chat.update', { status: 429, retryAfter: 1 });
+    h.fake.failNext('chat.update', { status: 429, retryAfter: 7 });
     h.fake.failNext('chat.update', { status: 503 });
     expect(String((await h.command('extend 1h', 'UALICE')).replies[0]!.text)).toContain('now ends');
     await h.runJobs();
     const updates = () => h.fake.calls.filter((c) => c.method === 'chat.update').map((c) => c.status);
     expect(updates().slice(-1)).toEqual([429]);
     expect(JSON.stringify(card.blocks)).toBe(before);
-    expect(await h.jobsOf('notify_session')).toEqual([{ attempts: 1, lastError: expect.stringContaining('chat notification failed') }]);
+    // Not a failure: the same notification, queued again for when Slack said.
+    expect(await h.jobsOf('notify_session')).toEqual([{ attempts: 0, lastError: null }]);
+    const [deferred] = await h.deps.db.execute<{ wait_s: number; payload: { deferrals: number } }>(
+      sql`select extract(epoch from j.run_at - now())::float as wait_s, j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = 'notify_session'`,
+    );
+    expect(deferred!.payload.deferrals).toBe(1);
+    expect(deferred!.wait_s).toBeGreaterThan(5);
+    expect(deferred!.wait_s).toBeLessThanOrEqual(7);
 
+    await h.deps.db.execute(sql`update graphile_worker._private_jobs set run_at = now() where run_at > now() and run_at < now() + interval '1 minute'`);
     await h.runJobs();
     expect(updates().slice(-2)).toEqual([429, 503]);
     expect(JSON.stringify(card.blocks)).toBe(before);
+    expect(await h.jobsOf('notify_session')).toEqual([{ attempts: 1, lastError: expect.stringContaining('chat notification failed') }]);
 
     await h.runJobs();
     expect(updates().slice(-1)).toEqual([200]);
