@@ -39,7 +39,8 @@ export interface AppConfig {
     clientId: string | undefined;
     clientSecret: string | undefined;
   };
-  teams: { appId: string | undefined; appPassword: string | undefined; tenantId: string | undefined };
+  /** `local`: accept unsigned activities (Agents Playground / Emulator); refused in production. */
+  teams: { appId: string | undefined; appPassword: string | undefined; tenantId: string | undefined; local: boolean };
 }
 
 const secret = (v: string | undefined) => (v === undefined ? 'unset' : 'set');
@@ -73,6 +74,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       appId: config.teams.appId ?? 'unset',
       appPassword: secret(config.teams.appPassword),
       tenantId: config.teams.tenantId ?? 'unset',
+      local: config.teams.local,
     },
   };
 }

@@ -77,7 +77,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: LoadCo
       clientId: e.SLACK_CLIENT_ID,
       clientSecret: e.SLACK_CLIENT_SECRET,
     },
-    teams: { appId: e.TEAMS_APP_ID, appPassword: e.TEAMS_APP_PASSWORD, tenantId: e.TEAMS_TENANT_ID },
+    teams: { appId: e.TEAMS_APP_ID, appPassword: e.TEAMS_APP_PASSWORD, tenantId: e.TEAMS_TENANT_ID, local: e.TEAMS_LOCAL },
   });
 }
 

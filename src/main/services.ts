@@ -51,7 +51,7 @@ export async function startServices(
     clock: systemClock,
     // Chat notifications are queued only when a platform will send them (the notifiers below).
     // Teams counts too: TEAMS_APP_ID, or TEAMS_LOCAL=true for the Agents Playground (see teams below).
-    jobs: createJobQueue({ notifications: slackOn || !!config.teams.appId || env.TEAMS_LOCAL === 'true' }),
+    jobs: createJobQueue({ notifications: slackOn || !!config.teams.appId || config.teams.local }),
     logger,
     providers: overrides.providers ?? createProviderRegistry({ secrets: createSecretResolver(env), logger }),
   };
@@ -68,7 +68,7 @@ export async function startServices(
   // Teams (chat/teams), when TEAMS_APP_ID is set, or TEAMS_LOCAL=true for local mode (unsigned
   // activities; createTeamsIntegration refuses it when NODE_ENV=production).
   const teams =
-    config.teams.appId || env.TEAMS_LOCAL === 'true'
+    config.teams.appId || config.teams.local
       ? createTeamsIntegration(
           { engine: deps, logger, publicUrl: config.http.publicUrl, claimTtlSeconds: config.claimTtlSeconds },
           { appId: config.teams.appId, appPassword: config.teams.appPassword, tenantId: config.teams.tenantId, nodeEnv: config.nodeEnv },

@@ -161,16 +161,16 @@ describe('loadConfig', () => {
     expect({ ...config.slack }).toEqual(expect.objectContaining({ signingSecret: 'sig-secret-789' }));
   });
 
-  it('refuses a short metrics token without echoing it, and a negative or non-numeric rate limit', () => {
+  it('refuses a short metrics token without echoing it, a non-numeric rate limit and a TEAMS_LOCAL that is not a boolean', () => {
     const err = (() => {
       try {
-        loadConfig({ METRICS_TOKEN: 'short-secret', RATE_LIMIT_PER_MINUTE: 'lots' });
+        loadConfig({ METRICS_TOKEN: 'short-secret', RATE_LIMIT_PER_MINUTE: 'lots', TEAMS_LOCAL: 'yes please' });
       } catch (e) {
         return e as ConfigError;
       }
       throw new Error('accepted');
     })();
-    expect(err.issues.map((i) => i.path).sort()).toEqual(['METRICS_TOKEN', 'RATE_LIMIT_PER_MINUTE']);
+    expect(err.issues.map((i) => i.path).sort()).toEqual(['METRICS_TOKEN', 'RATE_LIMIT_PER_MINUTE', 'TEAMS_LOCAL']);
     expect(err.message).not.toContain('short-secret');
     expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).http.rateLimitPerMinute).toBe(0);
   });

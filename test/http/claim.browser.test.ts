@@ -115,6 +115,7 @@ describe('claim page in Chromium', () => {
       await worker;
     }
     expect(await page.textContent('#eg-state')).toBe('ACTIVE');
+    expect(await page.textContent('h1')).toBe('Access is open');
     expect(await page.textContent('#eg-note')).toBe('Your access is open.');
     expect(await page.textContent('#eg-family')).toContain('IPv6 address was added');
     const [session] = await db.select().from(sessions).where(eq(sessions.userId, alice.id));

@@ -8,12 +8,27 @@ export const CLAIM_PAGE_SCRIPT = String.raw`(() => {
   const $ = (id) => document.getElementById(id);
   const started = Date.now();
   let polling = false;
+  // The heading follows the state, so the page never says "starting" about an open or ended session.
+  const TITLES = {
+    AWAITING_APPROVAL: 'Waiting for approval',
+    PENDING: 'Session starting',
+    ACTIVE: 'Access is open',
+    PARTIAL: 'Access is partly open',
+    FAILED: 'Access could not be opened',
+    EXPIRING: 'Session ending',
+    EXPIRED: 'Session ended',
+    CANCELLED: 'Session ended',
+    DENIED: 'Request denied',
+  };
 
   const render = (s) => {
     const badge = $('eg-state');
     badge.textContent = s.state.replace('_', ' ');
     badge.className = 'badge s-' + s.state.toLowerCase();
     badge.dataset.state = s.state;
+    const title = TITLES[s.state] || 'Session';
+    $('eg-title').textContent = title;
+    document.title = title + ' · EntryGuard';
     $('eg-expires').textContent = s.expiresAt ? 'Open until ' + new Date(s.expiresAt).toLocaleString() + '.' : '';
     $('eg-rules').replaceChildren(...s.rules.map((r) => {
       const li = document.createElement('li');

@@ -49,7 +49,7 @@ export function startedPage(p: {
   return {
     status: 200,
     title: 'Session starting',
-    body: html`<h1>Session starting</h1>
+    body: html`<h1 id="eg-title">Session starting</h1>
 <p>A ${formatMinutes(p.durationMinutes)} session for <strong>${p.userEmail}</strong> from <code>${p.ip}</code>.</p>
 <p>State: <span id="eg-state" class="badge s-pending" data-state="PENDING">PENDING</span></p>
 <p id="eg-expires" class="muted"></p>

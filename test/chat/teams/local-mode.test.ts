@@ -1,9 +1,16 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { PROVIDER_KINDS } from '../../../src/cloud/registry.ts';
+import { parseOrgFile } from '../../../src/config/org-file.ts';
+import { applyOrgConfig } from '../../../src/engine/apply-org-config.ts';
+import { systemActor } from '../../../src/engine/audit.ts';
 import { createTeamsIntegration } from '../../../src/chat/teams/integration.ts';
 import { createTeamsTransport } from '../../../src/chat/teams/transport/adapter.ts';
 import type { SyncDeps } from '../../../src/engine/deps.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
-import { APP_ID, personalMessage } from '../../fakes/teams/activities.ts';
+import { APP_ID, BOT, personalMessage } from '../../fakes/teams/activities.ts';
 import { seedOrg, seedUser } from '../../helpers/seed.ts';
 import { bindTenant, createTeamsHarness, type TeamsHarness } from './harness.ts';
 
@@ -41,5 +48,51 @@ describe('local mode (Agents Playground / Bot Framework Emulator)', () => {
     const reply = h.connector.calls.find((c) => c.method === 'POST' && c.path.includes('/activities'));
     expect(JSON.stringify(reply?.body)).toContain('You have no running session');
     expect(reply?.auth).toBeUndefined();
+  });
+});
+
+/*
+ * `TEAMS_LOCAL=true npm start` + the Agents Playground with manifests/teams/playground.yml must
+ * work on a fresh checkout: the demo organization binds the Playground's tenant and people.
+ */
+describe('the shipped Playground config and the demo organization', () => {
+  const root = path.resolve(import.meta.dirname, '../../..');
+  let h: TeamsHarness;
+  type PlaygroundUser = { id: string; name: string; aadObjectId: string; email: string };
+  let playground: { tenantId: string; bot: { id: string }; currentUser: PlaygroundUser; users: PlaygroundUser[] };
+  beforeAll(async () => {
+    playground = parse(await readFile(path.join(root, 'manifests/teams/playground.yml'), 'utf8')) as typeof playground;
+    h = await createTeamsHarness({ local: true });
+    const demo = parseOrgFile(await readFile(path.join(root, 'src/config/examples/demo.yaml'), 'utf8'), { knownKinds: PROVIDER_KINDS });
+    await applyOrgConfig(h.deps, demo, { dryRun: false, actor: systemActor(null, 'test'), knownKinds: PROVIDER_KINDS });
+  });
+  afterAll(async () => h?.close());
+
+  /** A message as the Playground sends it: its tenant, the person's Teams id and AAD object id. */
+  const fromPlayground = (who: PlaygroundUser, text: string) => {
+    const m = personalMessage(h.connector.serviceUrl, { id: who.id, name: who.name, aadObjectId: who.aadObjectId }, text);
+    m.conversation.tenantId = playground.tenantId;
+    m.channelData.tenant = { id: playground.tenantId };
+    return { ...m, recipient: { ...BOT, id: playground.bot.id } };
+  };
+  const replyTo = async (who: PlaygroundUser, text: string) => {
+    const before = h.connector.calls.length;
+    expect((await h.post(fromPlayground(who, text), null)).status).toBe(200);
+    return JSON.stringify(h.connector.calls.slice(before).find((c) => c.method === 'POST')?.body ?? {});
+  };
+
+  it('has at least the five users the Playground insists on, with GUID tenant and object ids', () => {
+    expect(playground.users.length).toBeGreaterThanOrEqual(5);
+    const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const id of [playground.tenantId, playground.currentUser.aadObjectId, ...playground.users.map((u) => u.aadObjectId)]) expect(id).toMatch(guid);
+  });
+
+  it('knows the Playground user as the demo admin and the second as the demo developer, by object id alone', async () => {
+    expect(await replyTo(playground.currentUser, 'help')).toContain('approvals here');
+    const dev = playground.users[0]!;
+    const devHelp = await replyTo(dev, 'help');
+    expect(devHelp).toContain('start');
+    expect(devHelp).not.toContain('approvals here');
+    expect(await replyTo(playground.users[1]!, 'status')).toContain('EntryGuard does not know you yet');
   });
 });
