@@ -131,10 +131,11 @@ describe('the example files', () => {
     expect(first.out).toEqual([
       'demo:',
       '  + organization demo (EntryGuard demo, plan team)',
+      '  + teams tenant 00000000-0000-4000-8000-00000000de00',
       '  + resource demo-ssh (script demo-allowlist-ssh)',
       '  + resource demo-postgres (script demo-allowlist-postgres)',
-      '  + user admin@demo.local (Demo Admin, admin)',
-      '  + user dev@demo.local (Demo Developer)',
+      '  + user admin@demo.local (Demo Admin, admin, teams 00000000-0000-4000-8000-00000000de01)',
+      '  + user dev@demo.local (Demo Developer, teams 00000000-0000-4000-8000-00000000de02)',
       '  + role developers (2 members, 2 resources)',
     ]);
     const again = capture();
