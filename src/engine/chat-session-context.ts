@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { approvals, chatIdentities, chatWorkspaces, sessions, users } from '../db/schema/index.ts';
 import type { ChatPlatform } from './chat-identity.ts';
+import { loadApprovalChannels } from './chat-refs.ts';
 import { loadSessionViews, type SessionView } from './session-view.ts';
 
 export interface ChatPerson {
@@ -17,7 +18,16 @@ export interface ChatSessionContext {
   decider: (ChatPerson & { at: Date | null }) | null;
   /** The org's workspaces (Slack team ids / Teams tenants) on this platform, oldest first. */
   workspaceIds: string[];
+  /** Where the request was to be asked, on every platform (empty without an approval). */
+  approvalChannels: { slack: string[]; teams: string[] };
 }
+
+/**
+ * A request nobody is asked about in chat: no approval channel on any platform for its roles.
+ * Approvers can still decide through the REST API; the requester should know that.
+ */
+export const isUnroutedRequest = (ctx: ChatSessionContext): boolean =>
+  ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.status === 'PENDING' && ctx.approvalChannels.slack.length + ctx.approvalChannels.teams.length === 0;
 
 /**
  * Loads a session for a background notifier, which acts for no user and knows only the id.
@@ -49,6 +59,7 @@ export async function loadChatSessionContext(db: Db, sessionId: string, platform
     requester: await person(view.userId),
     decider: deciderId ? { ...(await person(deciderId)), at: await decidedAt(db, sessionId) } : null,
     workspaceIds: workspaces.map((w) => w.id),
+    approvalChannels: view.approval ? await loadApprovalChannels(db, sessionId) : { slack: [], teams: [] },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { ChatSessionContext } from '../../engine/chat-session-context.ts';
+import { isUnroutedRequest, type ChatSessionContext } from '../../engine/chat-session-context.ts';
 import type { SessionEvent } from '../../engine/ports.ts';
 import { extendButton } from './blocks/session-card.ts';
 import { failureReasons, mention, slackDate } from './format.ts';
@@ -26,6 +26,10 @@ export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): Thr
   if (a?.status === 'APPROVED') out.push({ key: 'approved', text: `:white_check_mark: Approved by ${ctx.decider ? mention(ctx.decider) : 'an approver'}. Opening access…` });
   if (a?.status === 'DENIED') out.push({ key: 'denied', text: `:no_entry: Denied by ${ctx.decider ? mention(ctx.decider) : 'an approver'}${a.reason ? `: “${a.reason}”` : '.'}` });
   if (a?.status === 'TIMED_OUT') out.push({ key: 'denied', text: ':hourglass: Nobody approved the request in time, so it was denied. Start again to ask once more.' });
+  if (isUnroutedRequest(ctx) && a) {
+    const text = `:warning: No approvers' channel is set up for this request, so nobody was asked in Slack. An approver can still decide through EntryGuard's API; otherwise it is denied at ${slackDate(a.expiresAt)}. Admins: \`/entryguard approvals here <role>\` in the approvers' channel.`;
+    out.push({ key: 'unrouted', text });
+  }
   const expires = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';
   if (v.state === 'ACTIVE') out.push({ key: 'active', text: `:large_green_circle: Access is open${expires}.` });
   if (v.state === 'PARTIAL') {

@@ -1,4 +1,4 @@
-import type { ChatSessionContext } from '../../engine/chat-session-context.ts';
+import { isUnroutedRequest, type ChatSessionContext } from '../../engine/chat-session-context.ts';
 import type { SessionEvent } from '../../engine/ports.ts';
 import { card, textBlock } from './cards/elements.ts';
 import { extendAction } from './cards/session-card.ts';
@@ -26,6 +26,10 @@ export function sessionReplies(ctx: ChatSessionContext, event: SessionEvent): Te
   if (a?.status === 'APPROVED') out.push({ key: 'approved', to: 'personal', message: { text: `✅ Your access request was approved by ${by}. Opening access…` } });
   if (a?.status === 'DENIED') out.push({ key: 'denied', to: 'personal', message: { text: `⛔ Your access request was denied by ${by}${a.reason ? `: “${a.reason}”` : '.'}` } });
   if (a?.status === 'TIMED_OUT') out.push({ key: 'denied', to: 'personal', message: { text: '⌛ Nobody approved your request in time, so it was denied. Start again to ask once more.' } });
+  if (isUnroutedRequest(ctx) && a) {
+    const text = `⚠️ No approvers' channel is set up for this request, so nobody was asked in chat. An approver can still decide through EntryGuard's API; otherwise it is denied at ${teamsDate(a.expiresAt)}. Admins: say \`approvals here <role>\` in the approvers' channel.`;
+    out.push({ key: 'unrouted', to: 'card', message: { text } });
+  }
   const expires = v.expiresAt ? ` until ${teamsDate(v.expiresAt)}` : '';
   if (v.state === 'ACTIVE') out.push({ key: 'active', to: 'card', message: { text: `🟢 Access is open${expires}.` } });
   if (v.state === 'PARTIAL') out.push({ key: 'partial', to: 'card', message: { text: `🟠 Access is only partly open${expires}. These failed:\n\n${failureReasons(v).join('\n')}` } });

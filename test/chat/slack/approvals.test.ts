@@ -106,4 +106,21 @@ describe('approvals in a Slack channel', () => {
     expect(h.fake.roots('CAPPROVE')).toHaveLength(before);
     expect(await h.jobsOf('notify_session')).toEqual([]);
   });
+
+  it('with no approval channel anywhere, the requester is told in the thread, once, that nobody was asked in chat', async () => {
+    await h.deps.db.update(roles).set({ approvalChannels: {} }).where(eq(roles.name, 'prod'));
+    const r = await h.command('start 2h', 'UALICE');
+    h.clock.advance(MINUTE_MS);
+    await h.confirmClaim(claimUrlOf(r.replies[0]));
+    await h.runJobs();
+    const card = aliceCard();
+    expect(card.text).toContain('Awaiting approval');
+    const notice = () => h.fake.thread('C222', card.ts).filter((m) => String(m.text).includes("No approvers' channel"));
+    expect(notice()).toHaveLength(1);
+    expect(String(notice()[0]!.text)).toContain('approvals here <role>');
+    const [mine] = await h.deps.db.select().from(sessions).where(eq(sessions.userId, aliceId)).orderBy(desc(sessions.createdAt)).limit(1);
+    await h.deps.db.transaction((tx) => h.deps.jobs.notifySession(tx, mine!.id, 'requested'));
+    await h.runJobs();
+    expect(notice()).toHaveLength(1);
+  });
 });

@@ -56,6 +56,7 @@ describe('action ids', () => {
     requester: { email: 'a@example.com', chatId: 'UA' },
     decider: null,
     workspaceIds: ['T111'],
+    approvalChannels: { slack: ['C0APPROVE'], teams: [] },
   };
 
   it('are stable dotted strings, and every one the cards render is one of them', () => {

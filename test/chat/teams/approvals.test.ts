@@ -131,6 +131,23 @@ describe('approvals in a Teams channel', () => {
     await h.deps.db.update(roles).set({ approvalChannels: { teams: CHANNEL } }).where(eq(roles.id, roleId));
   });
 
+  it('no approval channel anywhere: the requester is told, once, that nobody was asked in chat', async () => {
+    await h.deps.db.update(roles).set({ approvalChannels: {} }).where(eq(roles.id, roleId));
+    const channelPosts = h.connector.in(CHANNEL).length;
+    const { session } = await request();
+    expect(session.state).toBe('AWAITING_APPROVAL');
+    expect(h.connector.in(CHANNEL)).toHaveLength(channelPosts);
+    const notices = () => aliceTexts().filter((t) => t.includes("No approvers' channel"));
+    expect(notices()).toHaveLength(1);
+    expect(notices()[0]).toContain('approvals here <role>');
+    await h.deps.db.transaction((tx) => h.deps.jobs.notifySession(tx, session.id, 'requested'));
+    await h.runJobs();
+    expect(notices()).toHaveLength(1);
+    await h.post(personalMessage(h.connector.serviceUrl, ALICE, 'stop all'));
+    await h.runJobs();
+    await h.deps.db.update(roles).set({ approvalChannels: { teams: CHANNEL } }).where(eq(roles.id, roleId));
+  });
+
   it('signed every connector call (channel posts included) with a token for the Bot Framework audience', () => {
     expect(h.connector.calls.some((c) => c.method === 'POST' && c.path.endsWith('/v3/conversations'))).toBe(true);
     expect(h.connector.calls.filter((c) => c.auth !== 'Bearer test-outbound-token')).toEqual([]);
