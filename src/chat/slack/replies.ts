@@ -16,7 +16,7 @@ export function helpReply(isAdmin: boolean): Reply {
     `• \`${C} resources\` – what a start would open, and the durations you may pick`,
   ];
   if (isAdmin) {
-    lines.push(`*Admin*`, `• \`${C} sessions\` – every running session`, `• \`${C} stop <id>\` – stop anyone's session`, `• \`${C} approvals here <role>\` – ask this channel to approve requests for a role`);
+    lines.push(`*Admin*`, `• \`${C} sessions\` – every running session`, `• \`${C} stop &lt;id&gt;\` – stop anyone's session`, `• \`${C} approvals here &lt;role&gt;\` – ask this channel to approve requests for a role`);
   }
   return { text: lines.join('\n') };
 }

@@ -27,7 +27,7 @@ export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): Thr
   if (a?.status === 'DENIED') out.push({ key: 'denied', text: `:no_entry: Denied by ${ctx.decider ? mention(ctx.decider) : 'an approver'}${a.reason ? `: “${a.reason}”` : '.'}` });
   if (a?.status === 'TIMED_OUT') out.push({ key: 'denied', text: ':hourglass: Nobody approved the request in time, so it was denied. Start again to ask once more.' });
   if (isUnroutedRequest(ctx) && a) {
-    const text = `:warning: No approvers' channel is set up for this request, so nobody was asked in Slack. An approver can still decide through EntryGuard's API; otherwise it is denied at ${slackDate(a.expiresAt)}. Admins: \`/entryguard approvals here <role>\` in the approvers' channel.`;
+    const text = `:warning: No approvers' channel is set up for this request, so nobody was asked in Slack. An approver can still decide through EntryGuard's API; otherwise it is denied at ${slackDate(a.expiresAt)}. Admins: \`/entryguard approvals here &lt;role&gt;\` in the approvers' channel.`;
     out.push({ key: 'unrouted', text });
   }
   const expires = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';

@@ -61,7 +61,7 @@ async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: ChatCommand,
     case 'approvals-here': {
       // The channel itself (not the thread the command was typed in): approval cards start new posts there.
       const channel = a.channelData?.channel?.id;
-      if (!isChannel(a) || !channel) throw new AppError('VALIDATION_FAILED', 'Say `approvals here <role>` in the team channel that should approve, with an @mention of me.');
+      if (!isChannel(a) || !channel) throw new AppError('VALIDATION_FAILED', 'Say `approvals here ROLE` in the team channel that should approve, with an @mention of me.');
       await setApprovalChannel(engine, { actor: me.actor, roleName: cmd.role, platform: 'teams', channel });
       return { text: `Approval requests for **${cmd.role}** will be posted in this channel.` };
     }

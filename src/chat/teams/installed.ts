@@ -56,7 +56,7 @@ async function adoptAsAdmin(deps: TeamsHandlerDeps, turn: TeamsTurn, a: InboundA
 }
 
 function approvalsLine(adopted: AdoptedApprovalChannel | undefined, here: boolean): string {
-  const howToMove = 'Admins: say `@EntryGuard approvals here <role>` in the channel that should approve requests for a role.';
+  const howToMove = 'Admins: say `@EntryGuard approvals here ROLE` in the channel that should approve requests for that role.';
   if (!adopted || (adopted.adopted.length === 0 && adopted.keptElsewhere.length === 0)) return howToMove;
   const where = here ? 'in this channel' : 'in the channel chosen when the app was added';
   const parts: string[] = [];

@@ -13,7 +13,7 @@ export function helpReply(isAdmin: boolean): OutgoingMessage {
     `- \`status\` – your running sessions`,
     `- \`resources\` – what a start would open, and the durations you may pick`,
   ];
-  if (isAdmin) lines.push(`**Admin**`, `- \`sessions\` – every running session`, `- \`stop <id>\` – stop anyone's session`, `- \`approvals here <role>\` – in a channel: ask it to approve requests for a role`);
+  if (isAdmin) lines.push(`**Admin**`, `- \`sessions\` – every running session`, `- \`stop ID\` – stop anyone's session`, `- \`approvals here ROLE\` – in a channel: ask it to approve requests for ROLE`);
   return { text: lines.join('\n\n') };
 }
 

@@ -27,7 +27,7 @@ export function sessionReplies(ctx: ChatSessionContext, event: SessionEvent): Te
   if (a?.status === 'DENIED') out.push({ key: 'denied', to: 'personal', message: { text: `⛔ Your access request was denied by ${by}${a.reason ? `: “${a.reason}”` : '.'}` } });
   if (a?.status === 'TIMED_OUT') out.push({ key: 'denied', to: 'personal', message: { text: '⌛ Nobody approved your request in time, so it was denied. Start again to ask once more.' } });
   if (isUnroutedRequest(ctx) && a) {
-    const text = `⚠️ No approvers' channel is set up for this request, so nobody was asked in chat. An approver can still decide through EntryGuard's API; otherwise it is denied at ${teamsDate(a.expiresAt)}. Admins: say \`approvals here <role>\` in the approvers' channel.`;
+    const text = `⚠️ No approvers' channel is set up for this request, so nobody was asked in chat. An approver can still decide through EntryGuard's API; otherwise it is denied at ${teamsDate(a.expiresAt)}. Admins: say \`approvals here ROLE\` in the approvers' channel.`;
     out.push({ key: 'unrouted', to: 'card', message: { text } });
   }
   const expires = v.expiresAt ? ` until ${teamsDate(v.expiresAt)}` : '';

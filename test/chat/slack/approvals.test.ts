@@ -117,7 +117,7 @@ describe('approvals in a Slack channel', () => {
     expect(card.text).toContain('Awaiting approval');
     const notice = () => h.fake.thread('C222', card.ts).filter((m) => String(m.text).includes("No approvers' channel"));
     expect(notice()).toHaveLength(1);
-    expect(String(notice()[0]!.text)).toContain('approvals here <role>');
+    expect(String(notice()[0]!.text)).toContain('approvals here &lt;role&gt;');
     const [mine] = await h.deps.db.select().from(sessions).where(eq(sessions.userId, aliceId)).orderBy(desc(sessions.createdAt)).limit(1);
     await h.deps.db.transaction((tx) => h.deps.jobs.notifySession(tx, mine!.id, 'requested'));
     await h.runJobs();

@@ -139,7 +139,7 @@ describe('approvals in a Teams channel', () => {
     expect(h.connector.in(CHANNEL)).toHaveLength(channelPosts);
     const notices = () => aliceTexts().filter((t) => t.includes("No approvers' channel"));
     expect(notices()).toHaveLength(1);
-    expect(notices()[0]).toContain('approvals here <role>');
+    expect(notices()[0]).toContain('approvals here ROLE');
     await h.deps.db.transaction((tx) => h.deps.jobs.notifySession(tx, session.id, 'requested'));
     await h.runJobs();
     expect(notices()).toHaveLength(1);

@@ -63,7 +63,7 @@ describe('messages to the bot', () => {
     for (const bad of ['start 3x', 'start 8h', 'frobnicate', 'extend a b c']) expect((await say(ALICE, bad)).text).toContain('Durations you may pick: 1h, 2h, 4h');
     expect((await say(ALICE, 'help')).text).toContain('`start [duration]`');
     expect((await say(ALICE, 'help')).text).not.toContain('approvals here');
-    expect((await say(ROOT, 'help')).text).toContain('approvals here <role>');
+    expect((await say(ROOT, 'help')).text).toContain('approvals here ROLE');
   });
 
   it('start stores where to post the card: the conversation reference, tenant and the 1:1 chat', async () => {
@@ -119,7 +119,7 @@ describe('messages to the bot', () => {
 
   it('says hello when installed in a team (asking an admin to choose the approval channel), not when someone else joins', async () => {
     const install = (members: { id: string }[]) => ({ ...channelMessage(h.connector.serviceUrl, ROOT, ''), type: 'conversationUpdate', text: undefined, entities: undefined, membersAdded: members, channelData: { tenant: { id: TENANT }, channel: { id: CHANNEL }, team: { id: CHANNEL }, eventType: 'teamMemberAdded' } });
-    expect((await say(ROOT, '', install([BOT]))).text).toContain('approvals here <role>');
+    expect((await say(ROOT, '', install([BOT]))).text).toContain('approvals here ROLE');
     const before = h.connector.messages.size;
     expect((await h.post(install([{ id: '29:newcomer' }]))).status).toBe(200);
     expect(h.connector.messages.size).toBe(before);

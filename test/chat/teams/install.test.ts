@@ -76,7 +76,7 @@ const UNCHANGED = { prod: null, payments: null, audit: ELSEWHERE, dev: null };
 describe('the app added to a team', () => {
   it('by someone who is not an EntryGuard admin: a welcome, and no approval channel changes', async () => {
     const [text] = await post(installed(BOB, { selectedChannel: CHANNEL }));
-    expect(text).toContain('approvals here <role>');
+    expect(text).toContain('approvals here ROLE');
     expect(text).not.toContain('will be posted');
     expect(await teamsChannels()).toEqual(UNCHANGED);
     expect(await channelAudits()).toEqual([]);
