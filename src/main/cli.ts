@@ -15,6 +15,7 @@ import { ensureDemo } from './demo.ts';
 import { startServices, type Services } from './services.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
 import { systemClock } from '../shared/clock.ts';
+import { whenParentExits } from './parent-watch.ts';
 
 const USAGE = `Usage: entryguard <command>
 
@@ -151,6 +152,7 @@ async function serve(config: AppConfig, logger: Logger, roles: { web: boolean; w
       });
     };
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+    whenParentExits(() => stop('parent exited'));
   });
   return 0;
 }

@@ -122,7 +122,16 @@ describe('claim page in Chromium', () => {
     expect(session).toMatchObject({ state: 'ACTIVE', ipv4: '127.0.0.1', ipv6: '::1' });
     expect(t.firewall.cidrs(r1.id).sort()).toEqual(['127.0.0.1/32', '::1/128']);
     // A CSP violation or a script error would show up here.
-    expect(problems).toEqual([]);
+    expect(problems, problems.join(' / ')).toEqual([]);
+
+    // Reloading the result page re-posts the form: a refusal (410) that still follows the session.
+    await page.reload();
+    expect(await page.textContent('h1')).toBe('Link already used');
+    await page.waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.getElementById('eg-state')?.dataset.state === 'ACTIVE', null, {
+      timeout: 10_000,
+    });
+    expect(await db.select().from(sessions).where(eq(sessions.userId, alice.id))).toHaveLength(1);
+    expect(problems.filter((p) => !p.includes('status of 410')), problems.join(' / ')).toEqual([]);
     await page.close();
   });
 });

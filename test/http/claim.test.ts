@@ -165,11 +165,17 @@ describe('POST /c/:token', () => {
     expect(t.firewall.cidrs(fx.r1.id)).toEqual(expect.arrayContaining(['203.0.113.7/32', '2001:db8::7/128']));
     expect((await app.inject({ url: `/c/${token}/status` })).json()).toMatchObject({ done: true });
 
-    // Reused link (a reload re-posts the same form): 410 page, no second session; GET says it was used.
+    // Reused link (a reload re-posts the same form): 410 page, no second session; GET says it was
+    // used too. Both then follow the session the link started, so a reload still shows it.
     const reuse = await confirm(token, res.sent);
-    expect(reuse.statusCode).toBe(410);
-    expect(reuse.body).toContain('already used');
-    expect((await view(token)).statusCode).toBe(410);
+    const reopened = await view(token);
+    for (const page of [reuse, reopened]) {
+      expect(page.statusCode).toBe(410);
+      expect(page.body).toContain('already started a session and cannot start another');
+      expect(page.body).toContain('id="eg-state"');
+      expect(page.body).toContain(`"statusUrl":"/c/${token}/status"`);
+      expect(page.body).toContain('"otherFamily":null');
+    }
     expect(await sessionsOfAlice()).toHaveLength(1);
     await stopSession(t.deps, { sessionId: session!.id, actor: actorOf(fx.alice) });
     await t.runJobs();

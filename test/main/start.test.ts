@@ -14,10 +14,16 @@ const root = path.resolve(import.meta.dirname, '../..');
 let workDir: string;
 const children: ChildProcess[] = [];
 
-function startCli(env: Record<string, string>): { child: ChildProcess; output: () => string; waitFor: (re: RegExp, ms?: number) => Promise<RegExpMatchArray> } {
+function startCli(
+  env: Record<string, string>,
+  opts: { viaShell?: boolean } = {},
+): { child: ChildProcess; output: () => string; waitFor: (re: RegExp, ms?: number) => Promise<RegExpMatchArray> } {
   // The CLI runs from a scratch folder (where its .data goes), so point at our own tsx loader.
   const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'src/main/cli.ts'), 'start'], {
+  const argv = [process.execPath, '--import', tsx, path.join(root, 'src/main/cli.ts'), 'start'];
+  // `viaShell`: like `npm start`, a shell in between that runs the CLI as its child (`; true` keeps it from exec-ing).
+  const [file, ...args] = opts.viaShell ? ['/bin/sh', '-c', `${argv.map((a) => `'${a}'`).join(' ')}; true`] : argv;
+  const child = spawn(file!, args, {
     cwd: workDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,5 +91,17 @@ describe('entryguard start (embedded Postgres, demo org)', () => {
     expect(await exited(second.child)).toBe(0);
     // No Postgres left behind: the data folder's pid file is gone after a clean stop.
     await expect(fs.access(path.join(workDir, '.data/pg/postmaster.pid'))).rejects.toThrow();
+
+    // Under `npm start`, SIGTERM reaches npm's shell, which dies without passing it on: the CLI
+    // notices its parent is gone and shuts down just as cleanly, instead of lingering.
+    const third = startCli(env, { viaShell: true });
+    await third.waitFor(/EntryGuard is running/, 120_000);
+    third.child.kill('SIGKILL');
+    await exited(third.child);
+    const gone = Date.now() + 30_000;
+    while ((await fetch(`${base}/healthz`).then(() => true, () => false)) || (await fs.access(path.join(workDir, '.data/pg/postmaster.pid')).then(() => true, () => false))) {
+      if (Date.now() > gone) throw new Error(`the CLI outlived its shell:\n${third.output()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }, 300_000);
 });

@@ -6,6 +6,7 @@ const CSS = `
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f4f5f7;color:#1d2330}
 main{max-width:34rem;margin:1.5rem;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08)}
 h1{font-size:1.35rem;margin:0 0 1rem}
+h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
 p{line-height:1.5}
 .muted{color:#5b6475;font-size:.9rem}
 code{font-size:1rem;background:#eef0f4;padding:.1rem .35rem;border-radius:4px}

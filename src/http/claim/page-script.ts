@@ -7,6 +7,7 @@ export const CLAIM_PAGE_SCRIPT = String.raw`(() => {
   const cfg = JSON.parse(document.getElementById('eg-config').textContent);
   const $ = (id) => document.getElementById(id);
   const started = Date.now();
+  const OPEN = ['ACTIVE', 'PARTIAL'];
   let polling = false;
   // The heading follows the state, so the page never says "starting" about an open or ended session.
   const TITLES = {
@@ -26,9 +27,11 @@ export const CLAIM_PAGE_SCRIPT = String.raw`(() => {
     badge.textContent = s.state.replace('_', ' ');
     badge.className = 'badge s-' + s.state.toLowerCase();
     badge.dataset.state = s.state;
-    const title = TITLES[s.state] || 'Session';
-    $('eg-title').textContent = title;
-    document.title = title + ' · EntryGuard';
+    const heading = $('eg-title');
+    if (heading) {
+      heading.textContent = TITLES[s.state] || 'Session';
+      document.title = heading.textContent + ' · EntryGuard';
+    }
     $('eg-expires').textContent = s.expiresAt ? 'Open until ' + new Date(s.expiresAt).toLocaleString() + '.' : '';
     $('eg-rules').replaceChildren(...s.rules.map((r) => {
       const li = document.createElement('li');
@@ -52,7 +55,10 @@ export const CLAIM_PAGE_SCRIPT = String.raw`(() => {
       if (res.ok) {
         const s = await res.json();
         render(s);
-        if (s.done) { polling = false; return; }
+        // Settled but still open: look again now and then, so the page does not claim access
+        // that was stopped or has expired meanwhile. Ended: nothing more will change.
+        if (s.done && !OPEN.includes(s.state)) { polling = false; return; }
+        if (s.done) { setTimeout(poll, cfg.liveIntervalMs); return; }
         if (s.state === 'AWAITING_APPROVAL') wait = cfg.slowIntervalMs;
       }
     } catch (e) {

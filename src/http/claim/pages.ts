@@ -51,13 +51,38 @@ export function startedPage(p: {
     title: 'Session starting',
     body: html`<h1 id="eg-title">Session starting</h1>
 <p>A ${formatMinutes(p.durationMinutes)} session for <strong>${p.userEmail}</strong> from <code>${p.ip}</code>.</p>
-<p>State: <span id="eg-state" class="badge s-pending" data-state="PENDING">PENDING</span></p>
-<p id="eg-expires" class="muted"></p>
-<ul id="eg-rules"></ul>
+${liveStatus}
 <p id="eg-note" class="muted" aria-live="polite">Opening the firewalls…</p>
 <p id="eg-family" class="muted"></p>
 <p class="muted">You can close this page; chat keeps you posted.</p>`,
-    config: { statusUrl: p.statusUrl, intervalMs: 1500, slowIntervalMs: 5000, maxPollMs: 10 * 60_000, otherFamily: p.otherFamily ?? null },
+    config: { statusUrl: p.statusUrl, ...POLLING, otherFamily: p.otherFamily ?? null },
+    script: CLAIM_PAGE_SCRIPT,
+  };
+}
+
+/** How the live part of a page polls: fast while opening, slower while waiting, rarely once open (until it ends). */
+const POLLING = { intervalMs: 1500, slowIntervalMs: 5000, liveIntervalMs: 30_000, maxPollMs: 10 * 60_000 };
+
+/** The session's state, expiry and per-firewall status, kept live by the page script. */
+const liveStatus = html`<p>State: <span id="eg-state" class="badge s-pending" data-state="PENDING">PENDING</span></p>
+<p id="eg-expires" class="muted"></p>
+<ul id="eg-rules"></ul>`;
+
+/**
+ * A link that already started its session (a reload after Confirm, or the link opened again): a
+ * clear refusal, changing nothing, followed by the live status of the session it started — the
+ * link is what a person has at hand to check on it.
+ */
+export function usedLinkPage(p: { statusUrl: string }): Page {
+  return {
+    status: 410,
+    title: 'Link already used',
+    body: html`<h1>Link already used</h1>
+<p class="warn" id="eg-message">This link already started a session and cannot start another. Start again from chat for a new one.</p>
+<h2>The session it started</h2>
+${liveStatus}
+<p id="eg-note" class="muted" aria-live="polite"></p>`,
+    config: { statusUrl: p.statusUrl, ...POLLING, otherFamily: null },
     script: CLAIM_PAGE_SCRIPT,
   };
 }

@@ -6,7 +6,7 @@ import type { EngineDeps } from '../../engine/deps.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { ipVersion } from '../../shared/ip.ts';
 import { checkCsrf, csrfSetCookie, csrfValue } from '../claim/csrf.ts';
-import { messagePage, previewPage, startedPage } from '../claim/pages.ts';
+import { messagePage, previewPage, startedPage, usedLinkPage } from '../claim/pages.ts';
 import { sendPage } from '../claim/send-page.ts';
 import { logAndMap } from '../errors.ts';
 import { CLAIM_TOKEN, claimApiRoutes } from './claim-api.ts';
@@ -55,7 +55,7 @@ export async function claimRoutes(app: FastifyInstance, opts: ClaimRouteOptions)
       throw err;
     });
     if (!preview) return sendPage(reply, invalidLink());
-    if (preview.status === 'used') return sendPage(reply, messagePage(410, TITLES.CLAIM_USED!, 'This link was already used. Start again from chat for a new one.'));
+    if (preview.status === 'used') return sendPage(reply, usedLinkPage({ statusUrl: `/c/${token}/status` }));
     if (preview.status === 'expired') return sendPage(reply, messagePage(410, TITLES.CLAIM_EXPIRED!, 'This link has expired. Start again from chat for a new one.'));
     const csrf = csrfValue(request);
     void reply.header('set-cookie', csrfSetCookie(csrf, { secure, maxAgeSeconds: Math.max(60, opts.claimTtlSeconds) }));
@@ -83,6 +83,8 @@ export async function claimRoutes(app: FastifyInstance, opts: ClaimRouteOptions)
       // Refusals (used, expired, limits …) change nothing and say why, in the engine's words.
       if (!isAppError(err)) throw err;
       logAndMap(request, err, opts.bodyLimit);
+      // Typically a reload of the page Confirm returned (the browser posts the form again).
+      if (err.code === 'CLAIM_USED') return sendPage(reply, usedLinkPage({ statusUrl: `/c/${token}/status` }));
       return sendPage(reply, messagePage(err.httpStatus, TITLES[err.code] ?? 'Could not start the session', err.userMessage));
     }
     const preview = await previewClaim(engine, token);
