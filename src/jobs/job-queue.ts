@@ -85,8 +85,23 @@ export function createJobQueue(opts: { notifications: boolean }): JobQueue {
   };
 }
 
+/**
+ * graphile-worker writes keyed job rows in an order its query plan picks (not the order given),
+ * so two transactions adding the same keys can deadlock each other: seen with a thousand expiries
+ * a minute all asking to sync the same two resources. A transaction-scoped advisory lock per key,
+ * taken in sorted order before add_job(s), makes every writer of a key wait its turn instead. It is
+ * held until commit, like the job row it stands in front of, so it costs no extra waiting.
+ */
+async function lockJobKeys(tx: DbOrTx, keys: (string | undefined)[]): Promise<void> {
+  const sorted = [...new Set(keys.filter((k): k is string => !!k))].sort();
+  if (sorted.length === 0) return;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
+    from (select k from json_array_elements_text(${JSON.stringify(sorted)}::json) as k order by k) as sorted_keys`);
+}
+
 /** Many keyed jobs in one statement (graphile_worker.add_jobs has add_job's key semantics). */
 async function addJobs(tx: DbOrTx, jobs: AddJob[], opts: { preserveRunAt: boolean }): Promise<void> {
+  await lockJobKeys(tx, jobs.map((j) => j.key));
   const specs = jobs.map((j) => ({
     identifier: j.name,
     payload: j.payload,
@@ -106,6 +121,7 @@ async function addJobs(tx: DbOrTx, jobs: AddJob[], opts: { preserveRunAt: boolea
 }
 
 async function addJob(tx: DbOrTx, job: AddJob): Promise<void> {
+  await lockJobKeys(tx, [job.key]);
   await tx.execute(sql`select graphile_worker.add_job(
     ${job.name},
     ${JSON.stringify(job.payload)}::json,
