@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { loadChatSessionContext, type ChatSessionContext } from '../../engine/chat-session-context.ts';
-import { loadApprovalChannels, loadMessageRefs, loadSessionOrigin, saveMessageRef, updateMessageRef, type ChatMessageRef } from '../../engine/chat-refs.ts';
+import { loadMessageRefs, loadSessionOrigin, saveMessageRef, updateMessageRef, type ChatMessageRef } from '../../engine/chat-refs.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
 import { ChatRetryLater, type ChatNotifier, type SessionEvent } from '../../engine/ports.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -9,7 +9,7 @@ import { approvalCard } from './blocks/approval-card.ts';
 import { sessionCard } from './blocks/session-card.ts';
 import { slackErrorCode, slackRetryAfterMs, type SlackClients, type SlackWebClient } from './clients.ts';
 import { SlackOrigin } from './origin.ts';
-import { threadReplies } from './threads.ts';
+import { threadReplies, unreachableApproversReply, type ThreadReply } from './threads.ts';
 
 /** What we remember on a message ref: the last rendering sent (to skip no-op updates) and the replies posted. */
 const RefState = z.looseObject({ teamId: z.string().optional(), hash: z.string().optional(), posted: z.array(z.string()).default([]) });
@@ -58,11 +58,10 @@ async function notifySlack(deps: NotifierDeps, sessionId: string, event: Session
   const client = await deps.clients.forTeam(teamId);
   const refs = await loadMessageRefs(db, sessionId, 'slack');
   // The requester's card first: a failing approval channel must not hold it back.
-  if (origin && ctx.view.origin === 'slack') {
-    const card = await syncSessionCard(db, client, ctx, refs, origin);
-    await postThreadReplies(db, client, ctx, event, card);
-  }
-  await syncApprovalCards(db, client, ctx, refs, teamId, deps.logger);
+  const card = origin && ctx.view.origin === 'slack' ? await syncSessionCard(db, client, ctx, refs, origin) : undefined;
+  if (card) await postThreadReplies(db, client, card, threadReplies(ctx, event));
+  const approvers = await syncApprovalCards(db, client, ctx, refs, teamId, deps.logger);
+  if (card && approvers.nobodyAsked) await postThreadReplies(db, client, card, [unreachableApproversReply(ctx)]);
 }
 
 const hashOf = (r: Rendered) => createHash('sha256').update(JSON.stringify(r)).digest('base64url').slice(0, 22);
@@ -78,21 +77,31 @@ async function updateIfChanged(db: EngineDeps['db'], client: SlackWebClient, ref
   await updateMessageRef(db, ref.id, { conversationRef: ref.conversationRef });
 }
 
-async function syncApprovalCards(db: EngineDeps['db'], client: SlackWebClient, ctx: ChatSessionContext, refs: ChatMessageRef[], teamId: string, logger?: Logger) {
-  if (!ctx.view.approval) return;
+async function syncApprovalCards(
+  db: EngineDeps['db'],
+  client: SlackWebClient,
+  ctx: ChatSessionContext,
+  refs: ChatMessageRef[],
+  teamId: string,
+  logger?: Logger,
+): Promise<{ nobodyAsked: boolean }> {
+  if (!ctx.view.approval) return { nobodyAsked: false };
   const rendered = approvalCard(ctx);
   const cards = refs.filter((r) => r.kind === 'approval_card');
+  let refused = 0;
+  let posted = 0;
   if (ctx.view.approval.status === 'PENDING' && ctx.view.state === 'AWAITING_APPROVAL') {
-    const { slack: channels } = await loadApprovalChannels(db, ctx.view.id);
-    for (const channel of channels) {
+    for (const channel of ctx.approvalChannels.slack) {
       if (cards.some((c) => c.channel === channel)) continue;
       const res = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as never }).catch((err: unknown) => {
         // A misconfigured channel (bot not invited, archived) will not heal by retrying; say so and go on.
         if (!CANNOT_POST_THERE.has(slackErrorCode(err) ?? '')) throw err;
         logger?.warn({ channel, sessionId: ctx.view.id, error: slackErrorCode(err) }, 'slack: cannot post the approval request in this channel; invite the bot');
+        refused++;
         return undefined;
       });
       if (!res) continue;
+      posted++;
       await saveMessageRef(db, {
         sessionId: ctx.view.id,
         platform: 'slack',
@@ -105,6 +114,8 @@ async function syncApprovalCards(db: EngineDeps['db'], client: SlackWebClient, c
     }
   }
   for (const card of cards) await updateIfChanged(db, client, { ...card, channel: postedTo(card) }, rendered);
+  // Teams channels are Teams' notifier's business; only when there are none is "nobody" certain.
+  return { nobodyAsked: refused > 0 && posted === 0 && cards.length === 0 && ctx.approvalChannels.teams.length === 0 };
 }
 
 const postedTo = (ref: ChatMessageRef): string => {
@@ -146,10 +157,11 @@ async function postWithDmFallback(client: SlackWebClient, origin: SlackOrigin, r
   }
 }
 
-async function postThreadReplies(db: EngineDeps['db'], client: SlackWebClient, ctx: ChatSessionContext, event: SessionEvent, card: ChatMessageRef) {
+/** Posts each reply not yet posted (keys remembered on the card's ref) in the card's thread, in order. */
+async function postThreadReplies(db: EngineDeps['db'], client: SlackWebClient, card: ChatMessageRef, replies: ThreadReply[]) {
   if (!card.messageId) return;
   const state = stateOf(card);
-  for (const reply of threadReplies(ctx, event)) {
+  for (const reply of replies) {
     if (state.posted.includes(reply.key)) continue;
     await client.chat.postMessage({ channel: card.channel, thread_ts: card.messageId, text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
     // Remembered right after each post: a failure later in the list re-posts only what is missing.

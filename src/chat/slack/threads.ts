@@ -14,6 +14,15 @@ export interface ThreadReply {
 const section = (text: string): types.KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
 /**
+ * Every approvers' channel of the request refused the post (the bot is not in it, or it was
+ * archived) and no other platform has one: nobody was asked, and the requester should know.
+ */
+export function unreachableApproversReply(ctx: ChatSessionContext): ThreadReply {
+  const until = ctx.view.approval ? ` It is denied at ${slackDate(ctx.view.approval.expiresAt)} unless an approver decides through EntryGuard's API.` : '';
+  return { key: 'approvers-unreachable', text: `:warning: EntryGuard could not post the request in the approvers' channel (is the bot invited there?), so nobody was asked in Slack.${until} Tell an admin.` };
+}
+
+/**
  * The threaded replies the session's *current* state calls for. Keys make them once-only: a
  * retried or late notification renders the same list and posts only what is still missing.
  * The 10-minute warning is keyed by the expiry it warns about, so after an Extend the next

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { loadChatSessionContext, type ChatSessionContext } from '../../engine/chat-session-context.ts';
-import { loadApprovalChannels, loadMessageRefs, loadSessionOrigin, saveMessageRef, updateMessageRef, type ChatMessageRef } from '../../engine/chat-refs.ts';
+import { loadMessageRefs, loadSessionOrigin, saveMessageRef, updateMessageRef, type ChatMessageRef } from '../../engine/chat-refs.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
 import type { ChatNotifier, SessionEvent } from '../../engine/ports.ts';
 import { approvalCard } from './cards/approval-card.ts';
 import { sessionCard } from './cards/session-card.ts';
 import { TeamsOrigin } from './origin.ts';
-import { sessionReplies } from './thread-replies.ts';
+import { sessionReplies, unreachableApproversReply, type TeamsReply } from './thread-replies.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { isCannotPostThere, type TeamsTransport } from './transport/adapter.ts';
 import { ConversationRef, type AdaptiveCard } from './types.ts';
@@ -37,12 +37,11 @@ export function createTeamsNotifier(deps: { db: Db; transport: TeamsTransport; d
       if (!tenantId) return; // the org has no Teams tenant: nothing to tell here
       const refs = await loadMessageRefs(db, sessionId, 'teams');
       // The requester's card first: a failing approval channel must not hold it back.
-      if (origin) {
-        const cardRef = await syncSessionCard(db, transport, ctx, refs, origin);
-        await postReplies(db, transport, ctx, event, cardRef, origin);
-      }
+      const cardRef = origin ? await syncSessionCard(db, transport, ctx, refs, origin) : undefined;
+      if (origin && cardRef) await postReplies(db, transport, cardRef, origin, sessionReplies(ctx, event));
       // The requester's serviceUrl is their tenant's region; approvers are in the same tenant.
-      await syncApprovalCards(db, transport, ctx, refs, { tenantId, serviceUrl: origin?.serviceUrl ?? deps.defaultServiceUrl }, deps.logger);
+      const approvers = await syncApprovalCards(db, transport, ctx, refs, { tenantId, serviceUrl: origin?.serviceUrl ?? deps.defaultServiceUrl }, deps.logger);
+      if (origin && cardRef && approvers.nobodyAsked) await postReplies(db, transport, cardRef, origin, [unreachableApproversReply(ctx)]);
     },
   };
 }
@@ -71,32 +70,38 @@ async function syncApprovalCards(
   refs: ChatMessageRef[],
   where: { tenantId: string; serviceUrl: string },
   logger?: Logger,
-) {
-  if (!ctx.view.approval) return;
+): Promise<{ nobodyAsked: boolean }> {
+  if (!ctx.view.approval) return { nobodyAsked: false };
   const rendered = approvalCard(ctx);
   const cards = refs.filter((r) => r.kind === 'approval_card');
+  let refused = 0;
+  let posted = 0;
   if (ctx.view.approval.status === 'PENDING' && ctx.view.state === 'AWAITING_APPROVAL') {
-    const { teams: channels } = await loadApprovalChannels(db, ctx.view.id);
+    const channels = ctx.approvalChannels.teams;
     for (const channelId of channels) {
       if (cards.some((c) => c.channel === channelId)) continue;
-      const posted = await transport.postToChannel({ ...where, channelId }, { card: rendered }).catch((err: unknown) => {
+      const result = await transport.postToChannel({ ...where, channelId }, { card: rendered }).catch((err: unknown) => {
         // A channel the bot is not in (or that is gone) will not heal by retrying; say so and go on.
         if (!isCannotPostThere(err)) throw err;
         logger?.warn({ channelId, sessionId: ctx.view.id, status: (err as { statusCode?: number }).statusCode }, 'teams: cannot post the approval request in this channel; add the app to its team');
+        refused++;
         return undefined;
       });
-      if (!posted) continue;
+      if (!result) continue;
+      posted++;
       await saveMessageRef(db, {
         sessionId: ctx.view.id,
         platform: 'teams',
         kind: 'approval_card',
         channel: channelId,
-        messageId: posted.activityId,
-        conversationRef: { ref: posted.ref, hash: hashOf(rendered), posted: [] },
+        messageId: result.activityId,
+        conversationRef: { ref: result.ref, hash: hashOf(rendered), posted: [] },
       });
     }
   }
   for (const row of cards) await updateIfChanged(db, transport, row, rendered);
+  // Slack channels are Slack's notifier's business; only when there are none is "nobody" certain.
+  return { nobodyAsked: refused > 0 && posted === 0 && cards.length === 0 && ctx.approvalChannels.slack.length === 0 };
 }
 
 async function syncSessionCard(db: Db, transport: TeamsTransport, ctx: ChatSessionContext, refs: ChatMessageRef[], origin: TeamsOrigin): Promise<ChatMessageRef> {
@@ -119,10 +124,11 @@ async function syncSessionCard(db: Db, transport: TeamsTransport, ctx: ChatSessi
   });
 }
 
-async function postReplies(db: Db, transport: TeamsTransport, ctx: ChatSessionContext, event: SessionEvent, row: ChatMessageRef, origin: TeamsOrigin) {
+/** Posts each reply not yet posted (keys remembered on the card's ref), in order. */
+async function postReplies(db: Db, transport: TeamsTransport, row: ChatMessageRef, origin: TeamsOrigin, replies: TeamsReply[]) {
   const state = stateOf(row);
   if (!state) return;
-  for (const reply of sessionReplies(ctx, event)) {
+  for (const reply of replies) {
     if (state.posted.includes(reply.key)) continue;
     await transport.inConversation(reply.to === 'personal' ? origin.personal : origin.conversation, async (c) => void (await c.send(reply.message)));
     // Remembered right after each post: a failure later in the list re-posts only what is missing.

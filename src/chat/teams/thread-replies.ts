@@ -14,6 +14,19 @@ export interface TeamsReply {
 }
 
 /**
+ * Every approvers' channel of the request refused the post (the app was removed from its team, or
+ * never added) and no other platform has one: nobody was asked, and the requester should know.
+ */
+export function unreachableApproversReply(ctx: ChatSessionContext): TeamsReply {
+  const until = ctx.view.approval ? ` It is denied at ${teamsDate(ctx.view.approval.expiresAt)} unless an approver decides through EntryGuard's API.` : '';
+  return {
+    key: 'approvers-unreachable',
+    to: 'card',
+    message: { text: `⚠️ EntryGuard could not post your request in the approvers' channel (is the app still in that team?), so nobody was asked in chat.${until} Tell an admin.` },
+  };
+}
+
+/**
  * The replies the session's *current* state calls for; keys make them once-only, so a retried or
  * late notification posts only what is still missing. The warning is keyed by the expiry it
  * warns about: after an Extend the next warning is a new reply.

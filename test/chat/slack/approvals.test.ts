@@ -105,6 +105,8 @@ describe('approvals in a Slack channel', () => {
     expect(h.fake.roots('CCLOSED')).toHaveLength(0);
     expect(h.fake.roots('CAPPROVE')).toHaveLength(before);
     expect(await h.jobsOf('notify_session')).toEqual([]);
+    // Nobody could be asked: the requester is told so in the thread, once.
+    expect(h.fake.thread('C222', aliceCard().ts).filter((m) => String(m.text).includes('could not post the request'))).toHaveLength(1);
   });
 
   it('with no approval channel anywhere, the requester is told in the thread, once, that nobody was asked in chat', async () => {

@@ -126,6 +126,12 @@ describe('approvals in a Teams channel', () => {
     const card = h.connector.in(personalConversation(ALICE)).filter((m) => JSON.stringify(m.versions[0]).includes('EntryGuard session')).at(-1)!;
     expect(JSON.stringify(cardIn(h.connector.latest(card)))).toContain('Awaiting approval');
     expect(await h.jobsOf('notify_session')).toEqual([]);
+    // Nobody could be asked: Alice is told so, once, even when the notification runs again.
+    const unreachable = () => aliceTexts().filter((t) => t.includes('could not post your request'));
+    expect(unreachable()).toHaveLength(1);
+    await h.deps.db.transaction((tx) => h.deps.jobs.notifySession(tx, session.id, 'requested'));
+    await h.runJobs();
+    expect(unreachable()).toHaveLength(1);
     await h.post(personalMessage(h.connector.serviceUrl, ALICE, 'stop all'));
     await h.runJobs();
     await h.deps.db.update(roles).set({ approvalChannels: { teams: CHANNEL } }).where(eq(roles.id, roleId));
