@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions } from '../../../src/db/schema/index.ts';
 import { VERB } from '../../../src/chat/teams/ids.ts';
@@ -98,5 +98,20 @@ describe('the connector failing while cards are updated', () => {
     await h.runJobs();
     expect(await notifyJobs()).toEqual([]);
     expect(JSON.stringify(cardIn(h.connector.latest(card)))).not.toBe(before);
+  });
+
+  it('a 429 with Retry-After: the connector client waits exactly that long and retries itself; the update arrives, the job succeeds', async () => {
+    const card = sessionCard();
+    const puts = () => h.connector.calls.filter((c) => c.method === 'PUT').length;
+    const before = puts();
+    h.connector.failNext('PUT', 429, 1, 2);
+    const t0 = Date.now();
+    expect(String((await say('extend 1h'))[0]?.text)).toContain('now ends');
+    await h.runJobs();
+    expect(puts() - before).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
+    expect(await notifyJobs()).toEqual([]);
+    const [s] = await h.deps.db.select().from(sessions).where(eq(sessions.userId, aliceId)).orderBy(desc(sessions.createdAt)).limit(1);
+    expect(JSON.stringify(cardIn(h.connector.latest(card)))).toContain(s!.expiresAt!.toISOString().slice(11, 16));
   });
 });

@@ -26,7 +26,7 @@ export async function startFakeConnector() {
   const calls: ConnectorCall[] = [];
   const messages = new Map<string, PostedMessage>();
   const members = new Map<string, Record<string, unknown>>();
-  const faults: { method: string; status: number }[] = [];
+  const faults: { method: string; status: number; retryAfter?: number }[] = [];
   const notIn = new Set<string>();
   let n = 1000;
 
@@ -39,14 +39,14 @@ export async function startFakeConnector() {
       const path = decodeURIComponent(req.url ?? '/');
       const method = req.method ?? 'GET';
       calls.push({ method, path, auth: req.headers.authorization, body });
-      const send = (status: number, json: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+      const send = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(json));
       };
       const fault = faults.findIndex((f) => f.method === method);
       if (fault >= 0) {
         const [f] = faults.splice(fault, 1);
-        return send(f!.status, { error: { code: 'ServiceError', message: 'injected fault' } });
+        return send(f!.status, { error: { code: 'ServiceError', message: 'injected fault' } }, f!.retryAfter !== undefined ? { 'retry-after': String(f!.retryAfter) } : {});
       }
       if (method === 'POST' && path.endsWith('/v3/conversations')) {
         const id = String(n++);
@@ -95,9 +95,9 @@ export async function startFakeConnector() {
     botNotIn(channelId: string) {
       notIn.add(channelId);
     },
-    /** The next `count` calls with this method answer `status`. */
-    failNext(method: 'POST' | 'PUT', status: number, count = 1) {
-      for (let i = 0; i < count; i++) faults.push({ method, status });
+    /** The next `count` calls with this method answer `status` (with a Retry-After header when given). */
+    failNext(method: 'POST' | 'PUT', status: number, count = 1, retryAfter?: number) {
+      for (let i = 0; i < count; i++) faults.push({ method, status, ...(retryAfter !== undefined ? { retryAfter } : {}) });
     },
     /** Messages in a conversation (a 1:1 chat id, a thread id or a channel id), oldest first. */
     in(conversationId: string): PostedMessage[] {
