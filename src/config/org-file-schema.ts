@@ -121,11 +121,14 @@ export type UserSpec = z.output<typeof UserSpec>;
 
 export const ApprovalSpec = z.strictObject({
   approvers: z.array(Email).min(1, 'name at least one approver'),
-  /** Where approval requests are posted (a Slack channel id, a Teams channel id). */
+  /**
+   * Where approval requests are posted (a Slack channel id, a Teams channel id). A platform left
+   * out keeps the channel chosen in chat; `null` clears it.
+   */
   channels: z
     .strictObject({
-      slack: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123ABCD (not #name)').optional(),
-      teams: z.string().regex(/^19:.+@thread\.[a-z0-9]+$/, 'must be a Teams channel id like 19:abc@thread.tacv2').optional(),
+      slack: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123ABCD (not #name), or null for none').nullable().optional(),
+      teams: z.string().regex(/^19:.+@thread\.[a-z0-9]+$/, 'must be a Teams channel id like 19:abc@thread.tacv2, or null for none').nullable().optional(),
     })
     .default({}),
   timeoutMinutes: z.number().int().min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 (a day)').default(30),

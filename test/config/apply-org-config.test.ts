@@ -146,6 +146,12 @@ describe('applyOrgConfig', () => {
     next.roles[0]!.approval = { approvers: ['alice@chan.io'], channels: { slack: 'C21000', teams: '19:fromfile@thread.tacv2' } } as never;
     expect(linesOf(await applyOrgs(t.deps, [next]))).toEqual(['~ role dba: approval.channels.teams 19:approvers@thread.tacv2 → 19:fromfile@thread.tacv2']);
     expect((await dba()).approvalChannels).toEqual({ slack: 'C21000', teams: '19:fromfile@thread.tacv2' });
+
+    // null clears a platform's channel.
+    next.roles[0]!.approval = { approvers: ['alice@chan.io'], channels: { slack: 'C21000', teams: null } } as never;
+    expect(linesOf(await applyOrgs(t.deps, [next]))).toEqual(['~ role dba: approval.channels.teams 19:fromfile@thread.tacv2 → (none)']);
+    expect((await dba()).approvalChannels).toEqual({ slack: 'C21000' });
+    expect(linesOf(await applyOrgs(t.deps, [next]))).toEqual([]);
   });
 
   it('dry run shows the diff and changes nothing', async () => {

@@ -5,7 +5,7 @@ import type { Actor } from '../audit.ts';
 import type { EngineDeps } from '../deps.ts';
 import { disableUser } from '../disable-user.ts';
 import { missing, type NameIds } from './ids.ts';
-import { roleRowOf } from './plan-roles.ts';
+import { approvalChannelPatch, roleRowOf } from './plan-roles.ts';
 import { finishDisableLine } from './plan-users.ts';
 import type { OrgPlan } from './plan.ts';
 
@@ -54,13 +54,14 @@ export async function executeAccess(tx: Tx, deps: EngineDeps, plan: OrgPlan, ctx
 
   for (const r of plan.roles.write) {
     const values = roleRowOf(r);
+    const patch = approvalChannelPatch(r);
     const [row] = await tx
       .insert(roles)
-      .values({ orgId, name: r.name, ...values, createdAt: now })
+      .values({ orgId, name: r.name, ...values, approvalChannels: withoutNulls(patch), createdAt: now })
       .onConflictDoUpdate({
         target: [roles.orgId, roles.name],
-        // The file's channels over the stored ones (see roleRowOf): a platform it does not name keeps its channel.
-        set: { ...values, approvalChannels: sql`${roles.approvalChannels} || excluded.approval_channels` },
+        // The file's channels over the stored ones; null clears one, a platform not named keeps its channel.
+        set: { ...values, approvalChannels: sql`jsonb_strip_nulls(${roles.approvalChannels} || ${JSON.stringify(patch)}::jsonb)` },
       })
       .returning({ id: roles.id });
     const roleId = row!.id;
@@ -80,3 +81,6 @@ export async function executeAccess(tx: Tx, deps: EngineDeps, plan: OrgPlan, ctx
     finishDisableLine(d, ended);
   }
 }
+
+const withoutNulls = <T extends Record<string, string | null | undefined>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === 'string')) as { [K in keyof T]?: string };

@@ -6,18 +6,24 @@ import type { CurrentOrg, CurrentRole } from './snapshot.ts';
 const DEFAULT_APPROVAL_TIMEOUT = 30;
 
 /**
- * The role row the file asks for, in database terms. `approvalChannels` holds only the platforms
- * the file names: those replace what is stored; a platform it leaves out keeps the channel chosen
- * in chat (`approvals here`, or the team the app was added to), so re-applying an unchanged file
- * does not silently stop approval requests from being posted.
+ * The role row the file asks for, in database terms (approval channels apart: approvalChannelPatch).
  */
 export function roleRowOf(r: RoleSpec) {
   return {
     maxSessionDurationHours: r.maxSessionDurationHours ?? null,
     requiresApproval: r.approval !== undefined,
-    approvalChannels: r.approval?.channels ?? {},
     approvalTimeoutMinutes: r.approval?.timeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT,
   };
+}
+
+/**
+ * What the file says about approval channels, per platform: a channel replaces what is stored,
+ * `null` clears it, and a platform it leaves out keeps the channel chosen in chat (`approvals
+ * here`, or the team the app was added to), so re-applying an unchanged file does not silently
+ * stop approval requests from being posted.
+ */
+export function approvalChannelPatch(r: RoleSpec): { slack?: string | null; teams?: string | null } {
+  return r.approval?.channels ?? {};
 }
 
 /**
@@ -47,6 +53,7 @@ export function planRoles(spec: OrgSpec, current: CurrentOrg, add: (t: string) =
 
 function roleChanges(row: CurrentRole, r: RoleSpec): string[] {
   const want = roleRowOf(r);
+  const channels = approvalChannelPatch(r);
   const approvers = [...(r.approval?.approvers ?? [])].sort();
   return [
     ...change('maxSessionDurationHours', row.maxSessionDurationHours, want.maxSessionDurationHours),
@@ -58,8 +65,8 @@ function roleChanges(row: CurrentRole, r: RoleSpec): string[] {
     ...(want.requiresApproval
       ? [
           ...change('approval.timeoutMinutes', row.approvalTimeoutMinutes, want.approvalTimeoutMinutes),
-          ...(want.approvalChannels.slack !== undefined ? change('approval.channels.slack', row.approvalChannels.slack, want.approvalChannels.slack) : []),
-          ...(want.approvalChannels.teams !== undefined ? change('approval.channels.teams', row.approvalChannels.teams, want.approvalChannels.teams) : []),
+          ...(channels.slack !== undefined ? change('approval.channels.slack', row.approvalChannels.slack, channels.slack ?? undefined) : []),
+          ...(channels.teams !== undefined ? change('approval.channels.teams', row.approvalChannels.teams, channels.teams ?? undefined) : []),
         ]
       : []),
   ];
