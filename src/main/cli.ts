@@ -152,7 +152,7 @@ async function serve(config: AppConfig, logger: Logger, roles: { web: boolean; w
       });
     };
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
-    whenParentExits(() => stop('parent exited'));
+    whenParentExits(() => stop('parent exited'), process.env);
   });
   return 0;
 }

@@ -94,7 +94,7 @@ describe('entryguard start (embedded Postgres, demo org)', () => {
 
     // Under `npm start`, SIGTERM reaches npm's shell, which dies without passing it on: the CLI
     // notices its parent is gone and shuts down just as cleanly, instead of lingering.
-    const third = startCli(env, { viaShell: true });
+    const third = startCli({ ...env, npm_lifecycle_event: 'start' }, { viaShell: true });
     await third.waitFor(/EntryGuard is running/, 120_000);
     third.child.kill('SIGKILL');
     await exited(third.child);
