@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../shared/errors.ts';
+import { clientNetwork } from '../shared/ip.ts';
 
 const WINDOW_MS = 60_000;
 /** Past this many addresses, the oldest windows are dropped first (a flood of spoofed sources cannot grow memory). */
@@ -33,7 +34,8 @@ export function createRateLimiter(opts: { perMinute: number; now?: () => number;
 
 /**
  * Limits the routes anyone on the internet can call — the REST API and the claim pages — per
- * client address (the TRUST_PROXY-resolved one, so a proxy's address is not everyone's). Chat
+ * client address (the TRUST_PROXY-resolved one, so a proxy's address is not everyone's; an IPv6
+ * client by its /64, which it could otherwise walk through). Chat
  * webhooks (signed, and from Slack's and Microsoft's shared addresses) and probes are not counted.
  * The default budget is generous because a whole office behind one NAT shares an address.
  */
@@ -43,7 +45,7 @@ export function installRateLimit(app: FastifyInstance, opts: { perMinute: number
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url;
     if (!path.startsWith('/api/v1/') && !path.startsWith('/c/')) return;
-    const decision = take(request.clientIp ?? 'unknown');
+    const decision = take(request.clientIp ? clientNetwork(request.clientIp) : 'unknown');
     if (decision.allowed) return;
     void reply.header('retry-after', String(decision.retryAfterSeconds));
     throw new AppError('RATE_LIMITED', `Too many requests from your address. Try again in ${decision.retryAfterSeconds} s.`);

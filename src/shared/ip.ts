@@ -45,6 +45,17 @@ export function cidrContains(cidr: string, ip: string): boolean {
   return a >> shift === b >> shift;
 }
 
+/**
+ * The network an address stands for when counting a client: the address itself for IPv4, its /64
+ * for IPv6 (one host or home usually has a whole /64 and can pick any address in it).
+ */
+export function clientNetwork(ip: string): string {
+  if (ipVersion(ip) !== 6) return ip;
+  const prefix = toBigInt(ip, 6) >> 64n;
+  const groups = [48n, 32n, 16n, 0n].map((s) => ((prefix >> s) & 0xffffn).toString(16));
+  return `${groups.join(':')}::/64`;
+}
+
 function toBigInt(ip: string, v: IpVersion): bigint {
   if (v === 4) return ip.split('.').reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n);
   const [head = '', tail = ''] = expandIpv6(ip).split('::');

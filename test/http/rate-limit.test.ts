@@ -43,6 +43,10 @@ describe('the HTTP rate limit', () => {
     expect(limited.json()).toMatchObject({ error: 'RATE_LIMITED', message: expect.stringContaining('Try again in') });
     expect((await from('198.51.100.1', `/c/${'x'.repeat(43)}`)).statusCode).toBe(429);
     expect((await from('198.51.100.2', '/api/v1/me')).statusCode).toBe(401); // another address has its own budget
+    // IPv6: one budget per /64, however many addresses of it are used.
+    for (let i = 1; i <= 3; i++) expect((await from(`2001:db8:5:6::${i}`, '/api/v1/me')).statusCode).toBe(401);
+    expect((await from('2001:db8:5:6::99', '/api/v1/me')).statusCode).toBe(429);
+    expect((await from('2001:db8:5:7::1', '/api/v1/me')).statusCode).toBe(401);
     for (let i = 0; i < 5; i++) expect((await from('198.51.100.1', '/healthz')).statusCode).toBe(200);
     await app.close();
   });
