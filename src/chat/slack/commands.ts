@@ -1,17 +1,15 @@
 import type { App, SlashCommand } from '@slack/bolt';
 import { createClaim } from '../../engine/claims.ts';
-import { extendSession } from '../../engine/extend-session.ts';
 import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts';
 import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
 import { describeStartOptions } from '../../engine/start-options.ts';
-import { canExtend } from '../../engine/state-machine.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { parseChatCommand, type ChatCommand } from '../shared/command-parse.ts';
-import { findSession } from '../shared/find-session.ts';
+import { extendFromChat } from '../shared/extend-command.ts';
 import { stopFromChat } from '../shared/stop-command.ts';
-import { esc, shortId, slackDate } from './format.ts';
+import { esc, slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
-import { EXTEND_BUTTON_MINUTES, SLASH_COMMAND } from './ids.ts';
+import { SLASH_COMMAND } from './ids.ts';
 import type { SlackOrigin } from './origin.ts';
 import { claimReply, helpReply, resourcesReply, sessionsReply, usageReply } from './replies.ts';
 
@@ -44,12 +42,8 @@ async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: ChatCommand,
       });
     case 'stop':
       return { text: await stopFromChat(engine, me, cmd.target, inCode) };
-    case 'extend': {
-      const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state), inCode);
-      const r = await extendSession(engine, { sessionId: view.id, additionalMinutes: cmd.minutes ?? EXTEND_BUTTON_MINUTES, actor: me.actor });
-      const trimmed = r.trimmed ? ` (trimmed: that is the longest this session may run)` : '';
-      return { text: `Session \`${shortId(view.id)}\` now ends ${slackDate(r.expiresAt)}${trimmed}.` };
-    }
+    case 'extend':
+      return { text: await extendFromChat(engine, me, cmd.target, cmd.minutes, { id: inCode, date: slackDate }) };
     case 'status':
       return sessionsReply(await listMySessions(engine, me.actor, { live: true }), { empty: `You have no running session. Start one with \`${SLASH_COMMAND} start\`.` });
     case 'resources':

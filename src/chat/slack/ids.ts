@@ -1,3 +1,5 @@
+import { DEFAULT_EXTEND_MINUTES } from '../shared/extend-command.ts';
+
 /**
  * Every id Slack knows us by, defined once: the manifest test (test/chat/slack/manifest.test.ts)
  * checks manifests/slack/manifest.yaml against these, so renaming one here fails loudly.
@@ -23,4 +25,4 @@ export type ActionId = (typeof ACTION)[keyof typeof ACTION];
 export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read', 'users:read.email'] as const;
 
 /** How much one Extend button click adds. */
-export const EXTEND_BUTTON_MINUTES = 60;
+export const EXTEND_BUTTON_MINUTES = DEFAULT_EXTEND_MINUTES;

@@ -1,17 +1,14 @@
 import { createClaim } from '../../engine/claims.ts';
-import { extendSession } from '../../engine/extend-session.ts';
 import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts';
 import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
 import { describeStartOptions } from '../../engine/start-options.ts';
-import { canExtend } from '../../engine/state-machine.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { parseTeamsCommand } from './command-parse.ts';
 import type { ChatCommand } from '../shared/command-parse.ts';
-import { findSession } from '../shared/find-session.ts';
+import { extendFromChat } from '../shared/extend-command.ts';
 import { stopFromChat } from '../shared/stop-command.ts';
-import { shortId, teamsDate } from './format.ts';
+import { teamsDate } from './format.ts';
 import { errorText, identify, type TeamsHandlerDeps, type TeamsMe } from './handler-deps.ts';
-import { EXTEND_BUTTON_MINUTES } from './ids.ts';
 import type { TeamsOrigin } from './origin.ts';
 import { claimReply, helpReply, resourcesReply, sessionsReply, usageReply } from './replies.ts';
 import type { TeamsTurn } from './transport/turn.ts';
@@ -44,12 +41,8 @@ async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: ChatCommand,
       });
     case 'stop':
       return { text: await stopFromChat(engine, me, cmd.target, asIs) };
-    case 'extend': {
-      const view = await findSession(engine, me, cmd.target, (v) => canExtend(v.state), asIs);
-      const r = await extendSession(engine, { sessionId: view.id, additionalMinutes: cmd.minutes ?? EXTEND_BUTTON_MINUTES, actor: me.actor });
-      const trimmed = r.trimmed ? ' (trimmed: that is the longest this session may run)' : '';
-      return { text: `Session \`${shortId(view.id)}\` now ends ${teamsDate(r.expiresAt)}${trimmed}.` };
-    }
+    case 'extend':
+      return { text: await extendFromChat(engine, me, cmd.target, cmd.minutes, { id: asIs, date: teamsDate }) };
     case 'status':
       return sessionsReply(await listMySessions(engine, me.actor, { live: true }), { empty: 'You have no running session. Start one with `start`.' });
     case 'resources':

@@ -1,3 +1,5 @@
+import { DEFAULT_EXTEND_MINUTES } from '../shared/extend-command.ts';
+
 /**
  * Every id Teams knows us by, defined once: the manifest test (test/chat/teams/manifest.test.ts)
  * checks manifests/teams/manifest.json against these, so renaming one here fails loudly.
@@ -29,4 +31,4 @@ export const COMMANDS = [
 ] as const;
 
 /** How much one Extend button click adds. */
-export const EXTEND_BUTTON_MINUTES = 60;
+export const EXTEND_BUTTON_MINUTES = DEFAULT_EXTEND_MINUTES;
