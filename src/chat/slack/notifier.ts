@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { approvalCard } from './blocks/approval-card.ts';
 import { sessionCard } from './blocks/session-card.ts';
 import { slackErrorCode, slackRetryAfterMs, type SlackClients, type SlackWebClient } from './clients.ts';
+import { askApprovers } from '../shared/ask-approvers.ts';
 import { SlackOrigin } from './origin.ts';
 import { threadReplies, unreachableApproversReply, type ThreadReply } from './threads.ts';
 
@@ -88,20 +89,18 @@ async function syncApprovalCards(
   if (!ctx.view.approval) return { nobodyAsked: false };
   const rendered = approvalCard(ctx);
   const cards = refs.filter((r) => r.kind === 'approval_card');
-  let refused = 0;
-  let posted = 0;
-  if (ctx.view.approval.status === 'PENDING' && ctx.view.state === 'AWAITING_APPROVAL') {
-    for (const channel of ctx.approvalChannels.slack) {
-      if (cards.some((c) => c.channel === channel)) continue;
+  const asked = await askApprovers(
+    ctx,
+    'slack',
+    cards.map((c) => c.channel),
+    async (channel) => {
       const res = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as never }).catch((err: unknown) => {
         // A misconfigured channel (bot not invited, archived) will not heal by retrying; say so and go on.
         if (!CANNOT_POST_THERE.has(slackErrorCode(err) ?? '')) throw err;
         logger?.warn({ channel, sessionId: ctx.view.id, error: slackErrorCode(err) }, 'slack: cannot post the approval request in this channel; invite the bot');
-        refused++;
         return undefined;
       });
-      if (!res) continue;
-      posted++;
+      if (!res) return false;
       await saveMessageRef(db, {
         sessionId: ctx.view.id,
         platform: 'slack',
@@ -111,11 +110,11 @@ async function syncApprovalCards(
         messageId: res.ts ?? null,
         conversationRef: { teamId, hash: hashOf(rendered), posted: [], postedTo: res.channel },
       });
-    }
-  }
+      return true;
+    },
+  );
   for (const card of cards) await updateIfChanged(db, client, { ...card, channel: postedTo(card) }, rendered);
-  // Teams channels are Teams' notifier's business; only when there are none is "nobody" certain.
-  return { nobodyAsked: refused > 0 && posted === 0 && cards.length === 0 && ctx.approvalChannels.teams.length === 0 };
+  return asked;
 }
 
 const postedTo = (ref: ChatMessageRef): string => {

@@ -6,6 +6,7 @@ import type { EngineDeps } from '../../engine/deps.ts';
 import type { ChatNotifier, SessionEvent } from '../../engine/ports.ts';
 import { approvalCard } from './cards/approval-card.ts';
 import { sessionCard } from './cards/session-card.ts';
+import { askApprovers } from '../shared/ask-approvers.ts';
 import { TeamsOrigin } from './origin.ts';
 import { sessionReplies, unreachableApproversReply, type TeamsReply } from './thread-replies.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -74,21 +75,18 @@ async function syncApprovalCards(
   if (!ctx.view.approval) return { nobodyAsked: false };
   const rendered = approvalCard(ctx);
   const cards = refs.filter((r) => r.kind === 'approval_card');
-  let refused = 0;
-  let posted = 0;
-  if (ctx.view.approval.status === 'PENDING' && ctx.view.state === 'AWAITING_APPROVAL') {
-    const channels = ctx.approvalChannels.teams;
-    for (const channelId of channels) {
-      if (cards.some((c) => c.channel === channelId)) continue;
+  const asked = await askApprovers(
+    ctx,
+    'teams',
+    cards.map((c) => c.channel),
+    async (channelId) => {
       const result = await transport.postToChannel({ ...where, channelId }, { card: rendered }).catch((err: unknown) => {
         // A channel the bot is not in (or that is gone) will not heal by retrying; say so and go on.
         if (!isCannotPostThere(err)) throw err;
         logger?.warn({ channelId, sessionId: ctx.view.id, status: (err as { statusCode?: number }).statusCode }, 'teams: cannot post the approval request in this channel; add the app to its team');
-        refused++;
         return undefined;
       });
-      if (!result) continue;
-      posted++;
+      if (!result) return false;
       await saveMessageRef(db, {
         sessionId: ctx.view.id,
         platform: 'teams',
@@ -97,11 +95,11 @@ async function syncApprovalCards(
         messageId: result.activityId,
         conversationRef: { ref: result.ref, hash: hashOf(rendered), posted: [] },
       });
-    }
-  }
+      return true;
+    },
+  );
   for (const row of cards) await updateIfChanged(db, transport, row, rendered);
-  // Slack channels are Slack's notifier's business; only when there are none is "nobody" certain.
-  return { nobodyAsked: refused > 0 && posted === 0 && cards.length === 0 && ctx.approvalChannels.slack.length === 0 };
+  return asked;
 }
 
 async function syncSessionCard(db: Db, transport: TeamsTransport, ctx: ChatSessionContext, refs: ChatMessageRef[], origin: TeamsOrigin): Promise<ChatMessageRef> {
