@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { createSlackIntegration, type SlackIntegration, type SlackSettings } from '../../../src/chat/slack/integration.ts';
 import { chatWorkspaces } from '../../../src/db/schema/index.ts';
@@ -9,14 +8,13 @@ import { createMetrics } from '../../../src/http/metrics.ts';
 import { createHttpServer } from '../../../src/http/server.ts';
 import { createJobQueue } from '../../../src/jobs/job-queue.ts';
 import { createTaskList } from '../../../src/jobs/task-list.ts';
-import { runDueJobs } from '../../../src/jobs/worker.ts';
 import { createManualClock, type ManualClock } from '../../../src/shared/clock.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { MemoryFirewall, memoryRegistry } from '../../fakes/memory/memory-provider.ts';
 import { blockActionsBody, slackHeaders, slashCommandBody } from '../../fakes/slack/signing.ts';
 import { startFakeSlack, type FakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
-import { cookieHeader, csrfField } from '../../http/helpers.ts';
+import { chatHarnessParts } from '../chat-harness-parts.ts';
 
 export const SECRET = 'test-signing-secret';
 export const PUBLIC_URL = 'https://eg.example.test';
@@ -81,6 +79,7 @@ export async function createSlackHarness(opts: { settings?: Partial<SlackSetting
   const post = (body: string, o: { ts?: number; secret?: string; retryNum?: number } = {}) =>
     fetch(url, { method: 'POST', body, headers: slackHeaders(o.secret ?? SECRET, body, o) });
 
+  const parts = chatHarnessParts({ app, publicUrl: PUBLIC_URL, database, clock, taskList, logger });
   return {
     database,
     deps,
@@ -103,38 +102,7 @@ export async function createSlackHarness(opts: { settings?: Partial<SlackSetting
       await slack.settled();
       return { res, replies: fake.responsesTo(id) };
     },
-    async confirmClaim(claimUrl, ip = '203.0.113.7') {
-      const path = new URL(claimUrl).pathname;
-      const page = await app.inject({ method: 'GET', url: path, remoteAddress: ip });
-      const res = await app.inject({
-        method: 'POST',
-        url: path,
-        remoteAddress: ip,
-        headers: { cookie: cookieHeader(page.headers['set-cookie']), 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL },
-        payload: `csrf=${encodeURIComponent(csrfField(page.body) ?? '')}`,
-      });
-      return res.statusCode;
-    },
-    async runJobs() {
-      await database.db.execute(
-        sql`update graphile_worker._private_jobs set run_at = now() where run_at <= ${clock.now().toISOString()}::timestamptz and locked_at is null and run_at > now()`,
-      );
-      // A job queued behind a running one of the same session queue can be left for the next
-      // pass; run again while fresh (never failed) jobs are due. Failed ones wait for the next call.
-      for (let pass = 0; pass < 5; pass++) {
-        await runDueJobs({ connectionString: database.url, taskList, logger });
-        const [due] = await database.db.execute<{ n: number }>(
-          sql`select count(*)::int as n from graphile_worker._private_jobs where attempts = 0 and run_at <= now() and locked_at is null`,
-        );
-        if (!due?.n) break;
-      }
-    },
-    async jobsOf(task) {
-      const rows = await database.db.execute<{ attempts: number; last_error: string | null }>(
-        sql`select j.attempts, j.last_error from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ${task}`,
-      );
-      return rows.map((r) => ({ attempts: r.attempts, lastError: r.last_error }));
-    },
+    ...parts,
     async close() {
       await app.close();
       await slack.stop();
