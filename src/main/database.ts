@@ -22,7 +22,7 @@ export async function openDatabase(config: AppConfig, logger: Logger, opts: { po
   } else {
     const dataDir = path.resolve(config.database.dataDir);
     logger.info({ dataDir, port: config.database.port }, 'starting embedded Postgres (set DATABASE_URL to use your own)');
-    embedded = await startEmbeddedPostgres({ dataDir, port: config.database.port });
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.database.port, log: logger });
     url = embedded.url;
   }
   await migrateDatabase(url);

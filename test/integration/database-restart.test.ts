@@ -10,6 +10,7 @@ import { startServices, type Services } from '../../src/main/services.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { MemoryFirewall, memoryRegistry } from '../fakes/memory/memory-provider.ts';
 import { seedBenchOrg, postSession } from '../bench/fixtures.ts';
+import { freePort } from '../http/helpers.ts';
 
 /*
  * "Nothing lost, nothing left open" across a database restart: the real web + worker process
@@ -38,7 +39,9 @@ const waitFor = async (what: string, check: () => Promise<boolean>, ms = 60_000)
 describe('a Postgres restart under a running EntryGuard', () => {
   it('degrades readiness while down, then catches up: the expiry due meanwhile happens and new sessions open', { timeout: 240_000 }, async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'eg-pg-restart-'));
-    const port = 46000 + Math.floor(Math.random() * 2000);
+    // A port the OS just handed out, not a random guess that may be in use (it once was: the
+    // server could not start, and the error did not say why).
+    const port = await freePort();
     const startPg = () => startEmbeddedPostgres({ dataDir: path.join(dataDir!, 'pg'), port, database: 'entryguard' });
     pg = await startPg();
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,18 +14,24 @@ const root = path.resolve(import.meta.dirname, '../..');
 let workDir: string;
 const children: ChildProcess[] = [];
 
+function cliArgv(command: string[]): string[] {
+  // The CLI runs from a scratch folder (where its .data goes), so point at our own tsx loader.
+  const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  return [process.execPath, '--import', tsx, path.join(root, 'src/main/cli.ts'), ...command];
+}
+
+const cliEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env });
+
 function startCli(
   env: Record<string, string>,
   opts: { viaShell?: boolean } = {},
 ): { child: ChildProcess; output: () => string; waitFor: (re: RegExp, ms?: number) => Promise<RegExpMatchArray> } {
-  // The CLI runs from a scratch folder (where its .data goes), so point at our own tsx loader.
-  const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-  const argv = [process.execPath, '--import', tsx, path.join(root, 'src/main/cli.ts'), 'start'];
+  const argv = cliArgv(['start']);
   // `viaShell`: like `npm start`, a shell in between that runs the CLI as its child (`; true` keeps it from exec-ing).
   const [file, ...args] = opts.viaShell ? ['/bin/sh', '-c', `${argv.map((a) => `'${a}'`).join(' ')}; true`] : argv;
   const child = spawn(file!, args, {
     cwd: workDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -103,5 +109,29 @@ describe('entryguard start (embedded Postgres, demo org)', () => {
       if (Date.now() > gone) throw new Error(`the CLI outlived its shell:\n${third.output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }, 300_000);
+
+  it('a CLI command next to the running server uses its embedded Postgres and never stops it', async () => {
+    const port = String(41000 + Math.floor(Math.random() * 2000));
+    const env = { PORT: port, EMBEDDED_PG_PORT: String(Number(port) + 3000), LOG_LEVEL: 'info' };
+    workDir ??= await fs.mkdtemp(path.join(os.tmpdir(), 'eg-start-'));
+    const server = startCli(env);
+    await server.waitFor(/EntryGuard is running/, 120_000);
+    const base = `http://127.0.0.1:${port}`;
+
+    let output = '';
+    for (const command of [['doctor'], ['api-key', 'create', '--org', 'demo', '--email', 'dev@demo.local']]) {
+      const [file, ...args] = cliArgv(command);
+      const r = spawnSync(file!, args, { cwd: workDir, env: cliEnv(env), encoding: 'utf8', timeout: 120_000 });
+      output = r.stdout;
+      expect(r.status, `${command.join(' ')}:\n${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/using the embedded Postgres of the running EntryGuard process/);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    }
+    const key = /eg_live_\S+/.exec(output)?.[0];
+    const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(me.status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await exited(server.child)).toBe(0);
   }, 300_000);
 });
