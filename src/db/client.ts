@@ -6,7 +6,8 @@ import postgres from 'postgres';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
-export type Db = PostgresJsDatabase<Schema>;
+/** The drizzle handle; `$client` is the postgres.js pool under it (for a reserved connection). */
+export type Db = PostgresJsDatabase<Schema> & { $client: postgres.Sql };
 export type Tx = PgTransaction<PostgresJsQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 /** Query functions accept either the pool or an open transaction. */
 export type DbOrTx = Db | Tx;

@@ -32,6 +32,13 @@ export interface ResourceTarget {
 export interface ProviderEntry {
   cidr: string;
   ruleId?: string | undefined;
+  /** False when a rule EntryGuard keeps for this CIDR is missing or altered: one of the configured
+   *  protocol × port ranges absent (or its rule changed), or the managed Azure/GCP rule carrying it
+   *  no longer has the content EntryGuard writes (ports, protocol, direction, access, priority,
+   *  target …). Absent = true. */
+  intact?: boolean | undefined;
+  /** What is wrong, in plain words for the audit, e.g. ["tcp/443 missing"], ["rule eg-…-udp-v4 lacks this source"]. */
+  problems?: string[] | undefined;
 }
 
 /** A failure the provider mapped from its SDK: `retryable` decides between backoff and failing the rule. */
@@ -52,6 +59,9 @@ export type CidrOutcome = { ok: true; ruleId?: string | undefined } | { ok: fals
 export interface ChangeSet {
   add: string[];
   remove: string[];
+  /** CIDRs present but not intact: make every rule for them exactly as configured again. Idempotent;
+   *  outcomes are reported in ApplyResult.added. Never touches rules that are not EntryGuard's. */
+  repair?: string[] | undefined;
 }
 
 export interface ApplyResult {
@@ -75,6 +85,10 @@ export interface VerifyResult {
  */
 export interface FirewallProvider {
   readonly kind: string;
+  /** True when list() may return entries EntryGuard did not create (a script listing a whole
+   *  allowlist). The engine then removes only CIDRs it recorded itself. False for the clouds, whose
+   *  list() returns only rules tagged/named as ours. */
+  readonly listsForeignEntries: boolean;
   /** Whether the target exists, our credentials may change it, and how much room is left. Never throws for
    *  an unreachable or forbidden target: that is the answer. */
   verify(resource: ResourceTarget): Promise<VerifyResult>;

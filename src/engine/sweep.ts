@@ -1,6 +1,6 @@
-import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, ne, sql } from 'drizzle-orm';
 import { transaction } from '../db/transaction.ts';
-import { approvals, resources, sessionRules, sessions } from '../db/schema/index.ts';
+import { approvals, resourceEntries, resources, sessionRules, sessions } from '../db/schema/index.ts';
 import type { EngineDeps } from './deps.ts';
 import { HOLDING_STATES } from './state-machine.ts';
 
@@ -46,6 +46,12 @@ export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
         ),
       )
       .orderBy(sessionRules.resourceId);
+    // Intents a sync recorded and never confirmed (its worker died and nothing queued it again).
+    const unfinished = await tx
+      .selectDistinct({ resourceId: resourceEntries.resourceId })
+      .from(resourceEntries)
+      .where(and(lte(resourceEntries.updatedAt, stuckBefore), ne(resourceEntries.state, 'PRESENT')));
+    for (const u of unfinished) if (!stuck.some((s) => s.resourceId === u.resourceId)) stuck.push(u);
     await deps.jobs.syncResources(tx, stuck.map((r) => r.resourceId));
     return { expired: overdue.length, approvalsTimedOut: lateApprovals.length, resourcesResynced: stuck.length };
   });

@@ -1,10 +1,13 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { transaction } from '../db/transaction.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
-import { resourceEntries, sessionRules, sessions } from '../db/schema/index.ts';
+import { sessionRules, sessions } from '../db/schema/index.ts';
 import { recordAudit, systemActor } from './audit.ts';
 import type { SyncDeps } from './deps.ts';
-import { ProviderError, type ApplyResult, type CidrOutcome, type ProviderEntry, type ResourceTarget } from './ports.ts';
+import { ProviderError, type ApplyResult, type CidrOutcome, type ResourceTarget } from './ports.ts';
+import { reconcileEntries, type Drift } from './resource-drift.ts';
+import { confirmedPresent, deleteEntries, loadEntries, maybePresent, recordIntent, setState } from './resource-entries.ts';
+import { withResourceLock } from './resource-lock.ts';
 import { loadResourceTarget } from './resource-target.ts';
 import { settleSessions } from './settle-sessions.ts';
 import { HOLDING_STATES } from './state-machine.ts';
@@ -22,52 +25,72 @@ export interface SyncReport {
   added: string[];
   removed: string[];
   failed: { cidr: string; op: 'add' | 'remove'; code: string; message: string; retryable: boolean }[];
-  drift: { missing: string[]; orphaned: string[] };
+  drift: Drift;
   retryAt?: Date | undefined;
   providerCalls: number;
+  /** Another sync of this resource held its lock; this one was put off. */
+  deferred?: boolean;
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** When another sync holds the resource, try again this soon. */
+const BUSY_RETRY_MS = 2_000;
 /** Matches no row; `in ()` is not valid SQL. */
 const NO_SESSION = '00000000-0000-0000-0000-000000000000';
 
 /**
- * The per-resource controller (DESIGN.md §2): makes the cloud hold exactly the union of CIDRs
- * that live sessions want on this resource, then settles the session rules and states that
- * depend on it. Runs one at a time per resource (its job queue); safe to run again at any point
- * after a crash, which is how crashes are repaired. Retryable provider failures schedule another
- * sync with backoff; permanent ones fail the affected rules with the provider's message.
+ * The per-resource controller (docs/architecture.md): makes the cloud hold exactly the union of
+ * CIDRs that live sessions want on this resource, then settles the session rules and states that
+ * depend on it. One at a time per resource (its job queue, and a lock that dies with its holder's
+ * connection). Every provider call is preceded by a committed intent (resource-entries.ts), so a
+ * crash at any point leaves a record the next sync finishes from. Retryable provider failures
+ * schedule another sync with backoff; permanent ones fail the affected rules with the provider's
+ * message.
  */
 export async function syncResource(deps: SyncDeps, resourceId: string, opts: SyncOptions = {}): Promise<SyncReport> {
-  const report: SyncReport = { kind: '', added: [], removed: [], failed: [], drift: { missing: [], orphaned: [] }, providerCalls: 0 };
+  const report: SyncReport = { kind: '', added: [], removed: [], failed: [], drift: { missing: [], altered: [], orphaned: [] }, providerCalls: 0 };
   const target = await loadResourceTarget(deps.db, resourceId);
   if (!target) return report;
   report.kind = target.kind;
-  const provider = await deps.providers.get(target.kind);
+  const done = await withResourceLock(deps.db, resourceId, () => syncLocked(deps, target, opts, report));
+  if (done === undefined) {
+    report.deferred = true;
+    await deps.jobs.syncResources(deps.db, [resourceId], { runAt: new Date(deps.clock.now().getTime() + BUSY_RETRY_MS), attempt: opts.attempt ?? 0 });
+  }
+  return report;
+}
 
+async function syncLocked(deps: SyncDeps, target: ResourceTarget, opts: SyncOptions, report: SyncReport): Promise<void> {
+  const resourceId = target.id;
+  const provider = await deps.providers.get(target.kind);
   const desired = await desiredCidrs(deps.db, resourceId);
-  let actual = await knownEntries(deps.db, resourceId);
+  let entries = await loadEntries(deps.db, resourceId);
   if (opts.reconcile) {
     const listed = await provider.list(target).catch((err: unknown) => {
       deps.logger.warn({ err, resourceId }, 'reconcile: listing failed; trusting the database this time');
       return undefined;
     });
-    if (listed) actual = await recordDrift(deps, target, actual, listed, desired, report);
+    if (listed) ({ entries, drift: report.drift } = await reconcileEntries(deps, target, entries, listed, desired, provider));
   }
 
-  const add = [...desired].filter((c) => !actual.has(c)).sort();
-  const remove = [...actual.keys()].filter((c) => !desired.has(c)).sort();
+  // Unconfirmed intents are done again: adding is idempotent, and so is removing an absent rule.
+  const present = confirmedPresent(entries);
+  const add = [...desired].filter((c) => !present.has(c)).sort();
+  const remove = [...maybePresent(entries)].filter((c) => !desired.has(c)).sort();
+  const repair = report.drift.altered.map((a) => a.cidr).filter((c) => present.has(c));
   let result: ApplyResult = { added: new Map(), removed: new Map() };
-  if (add.length || remove.length) {
+  let fresh = new Set<string>();
+  if (add.length || remove.length || repair.length) {
+    fresh = await recordIntent(deps.db, resourceId, add, remove);
     report.providerCalls = 1;
-    result = await applySafely(deps, target, add, remove);
+    result = await applySafely(deps, target, { add, remove, repair });
   }
 
   await transaction(deps.db, async (tx) => {
     // Like every writer, lock the sessions before their rules (in id order): no deadlock with a
     // stop or an expiry running at the same moment.
-    const sessionIds = await lockSessionsWithOpenRules(tx, resourceId);
-    await recordOutcomes(tx, target, result, report, sessionIds);
+    const sessionIds = await lockSessionsWithOpenRules(tx, resourceId, [...add, ...repair]);
+    await recordOutcomes(tx, target, result, report, sessionIds, fresh);
     await settleRules(tx, deps, resourceId, sessionIds);
   });
 
@@ -80,7 +103,6 @@ export async function syncResource(deps: SyncDeps, resourceId: string, opts: Syn
   for (const f of report.failed.filter((x) => x.op === 'remove')) {
     deps.logger.error({ resourceId, cidr: f.cidr, code: f.code }, `removal failed, will retry: ${f.message}`);
   }
-  return report;
 }
 
 /** CIDRs wanted on a resource: rules not released, of sessions that hold access. */
@@ -99,62 +121,10 @@ export async function desiredCidrs(tx: DbOrTx, resourceId: string): Promise<Set<
   return new Set(rows.map((r) => r.cidr));
 }
 
-async function knownEntries(tx: DbOrTx, resourceId: string): Promise<Map<string, string | null>> {
-  const rows = await tx.select().from(resourceEntries).where(eq(resourceEntries.resourceId, resourceId));
-  return new Map(rows.map((r) => [r.cidr, r.providerRuleId]));
-}
-
-/** Reconcile: what the cloud really holds becomes the truth; differences are audited. */
-async function recordDrift(
-  deps: SyncDeps,
-  target: ResourceTarget,
-  known: Map<string, string | null>,
-  listed: ProviderEntry[],
-  desired: Set<string>,
-  report: SyncReport,
-): Promise<Map<string, string | null>> {
-  const cloud = new Map(listed.map((e) => [e.cidr, e.ruleId ?? null]));
-  report.drift.missing = [...known.keys()].filter((c) => !cloud.has(c) && desired.has(c));
-  report.drift.orphaned = [...cloud.keys()].filter((c) => !desired.has(c));
-  await transaction(deps.db, async (tx) => {
-    const gone = [...known.keys()].filter((c) => !cloud.has(c));
-    if (gone.length) {
-      await tx
-        .delete(resourceEntries)
-        .where(and(eq(resourceEntries.resourceId, target.id), inArray(resourceEntries.cidr, gone)));
-    }
-    const adopted = [...cloud].filter(([c]) => !known.has(c));
-    if (adopted.length) {
-      await tx
-        .insert(resourceEntries)
-        .values(adopted.map(([cidr, ruleId]) => ({ resourceId: target.id, cidr, providerRuleId: ruleId })))
-        .onConflictDoNothing();
-    }
-    const actor = systemActor(target.orgId, 'reconcile');
-    if (report.drift.missing.length) {
-      await recordAudit(tx, actor, {
-        action: 'RECONCILE_MISSING_RULE',
-        targetType: 'resource',
-        targetId: target.id,
-        details: { cidrs: report.drift.missing, repair: 're-applied' },
-      });
-    }
-    if (report.drift.orphaned.length) {
-      await recordAudit(tx, actor, {
-        action: 'RECONCILE_ORPHANED_RULE',
-        targetType: 'resource',
-        targetId: target.id,
-        details: { cidrs: report.drift.orphaned, repair: 'removed' },
-      });
-    }
-  });
-  return cloud;
-}
-
-async function applySafely(deps: SyncDeps, target: ResourceTarget, add: string[], remove: string[]): Promise<ApplyResult> {
+async function applySafely(deps: SyncDeps, target: ResourceTarget, change: { add: string[]; remove: string[]; repair: string[] }): Promise<ApplyResult> {
   const provider = await deps.providers.get(target.kind);
   try {
-    return await provider.apply(target, { add, remove });
+    return await provider.apply(target, change.repair.length ? change : { add: change.add, remove: change.remove });
   } catch (err) {
     const error =
       err instanceof ProviderError
@@ -162,17 +132,22 @@ async function applySafely(deps: SyncDeps, target: ResourceTarget, add: string[]
         : new ProviderError('UNEXPECTED', `unexpected error talking to ${target.kind}`, { retryable: true, cause: err });
     if (!(err instanceof ProviderError)) deps.logger.error({ err, resourceId: target.id }, 'provider threw an unmapped error');
     const all = (cidrs: string[]) => new Map<string, CidrOutcome>(cidrs.map((c) => [c, { ok: false, error }]));
-    return { added: all(add), removed: all(remove) };
+    return { added: all([...change.add, ...change.repair]), removed: all(change.remove) };
   }
 }
 
-/** Sessions with rules this sync may move (PENDING or REMOVING on the resource), locked in id order. */
-async function lockSessionsWithOpenRules(tx: Tx, resourceId: string): Promise<string[]> {
+/**
+ * Sessions with rules this sync may move, locked in id order: PENDING or REMOVING rules on the
+ * resource, and APPLIED ones of CIDRs being (re-)added after drift.
+ */
+async function lockSessionsWithOpenRules(tx: Tx, resourceId: string, readded: string[]): Promise<string[]> {
   const rows = await tx
     .select({ id: sessions.id })
     .from(sessions)
     .where(
-      sql`exists (select 1 from ${sessionRules} r where r.session_id = ${sessions.id} and r.resource_id = ${resourceId} and r.state in ('PENDING', 'REMOVING'))`,
+      sql`exists (select 1 from ${sessionRules} r where r.session_id = ${sessions.id} and r.resource_id = ${resourceId}
+        and (r.state in ('PENDING', 'REMOVING')
+          or (r.state = 'APPLIED' and r.cidr in (select json_array_elements_text(${JSON.stringify(readded)}::json)))))`,
     )
     .orderBy(sessions.id)
     .for('update');
@@ -180,23 +155,25 @@ async function lockSessionsWithOpenRules(tx: Tx, resourceId: string): Promise<st
 }
 
 /**
- * Records the provider's answer per CIDR. Only rules of the locked sessions move: a session that
- * arrived after the lock keeps its rule PENDING for the sync its own start queued.
+ * Records the provider's answer per CIDR, in resource_entries (the intents settle) and on the
+ * rules of the locked sessions. A session that arrived after the lock keeps its rule PENDING for
+ * the sync its own start queued. `fresh`: CIDRs with no entry before this sync, so a permanent
+ * failure to add them means nothing of ours is there.
  */
-async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResult, report: SyncReport, sessionIds: string[]): Promise<void> {
+async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResult, report: SyncReport, sessionIds: string[], fresh: Set<string>): Promise<void> {
   const resourceId = target.id;
   const ofLocked = inArray(sessionRules.sessionId, sessionIds.length ? sessionIds : [NO_SESSION]);
+  const ruleOf = (cidr: string, states: ('PENDING' | 'APPLIED' | 'REMOVING')[]) =>
+    and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.cidr, cidr), inArray(sessionRules.state, states), ofLocked);
   for (const [cidr, outcome] of result.added) {
     if (outcome.ok) {
       report.added.push(cidr);
-      await tx
-        .insert(resourceEntries)
-        .values({ resourceId, cidr, providerRuleId: outcome.ruleId ?? null })
-        .onConflictDoUpdate({ target: [resourceEntries.resourceId, resourceEntries.cidr], set: { providerRuleId: outcome.ruleId ?? null } });
+      await setState(tx, resourceId, [cidr], 'PRESENT', () => outcome.ruleId ?? null);
       continue;
     }
     const { error } = outcome;
     report.failed.push({ cidr, op: 'add', code: error.code, message: error.message, retryable: error.retryable });
+    if (!error.retryable && fresh.has(cidr)) await deleteEntries(tx, resourceId, [cidr]);
     await tx
       .update(sessionRules)
       .set(
@@ -204,12 +181,12 @@ async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResul
           ? { error: `${error.message} (retrying)`, updatedAt: sql`now()` }
           : { state: 'FAILED', error: error.message, updatedAt: sql`now()` },
       )
-      .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.cidr, cidr), eq(sessionRules.state, 'PENDING'), ofLocked));
+      .where(ruleOf(cidr, ['PENDING', 'APPLIED']));
   }
   for (const [cidr, outcome] of result.removed) {
     if (outcome.ok) {
       report.removed.push(cidr);
-      await tx.delete(resourceEntries).where(and(eq(resourceEntries.resourceId, resourceId), eq(resourceEntries.cidr, cidr)));
+      await deleteEntries(tx, resourceId, [cidr]);
       continue;
     }
     const { error } = outcome;
@@ -217,7 +194,7 @@ async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResul
     await tx
       .update(sessionRules)
       .set({ error: `removal failed, retrying: ${error.message}`, updatedAt: sql`now()` })
-      .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.cidr, cidr), eq(sessionRules.state, 'REMOVING'), ofLocked));
+      .where(ruleOf(cidr, ['REMOVING']));
     await recordAudit(tx, systemActor(target.orgId, 'sync'), {
       action: 'RULE_REMOVAL_FAILED',
       result: 'FAILURE',
@@ -235,26 +212,28 @@ async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResul
 async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string, sessionIds: string[]): Promise<void> {
   if (sessionIds.length === 0) return;
 
-  const entries = new Set((await knownEntries(tx, resourceId)).keys());
+  const entries = await loadEntries(tx, resourceId);
+  const present = [...confirmedPresent(entries)];
   const desired = await desiredCidrs(tx, resourceId);
   const now = deps.clock.now();
-  const inCloud = [...entries];
-  if (inCloud.length) {
+  if (present.length) {
     await tx
       .update(sessionRules)
       .set({ state: 'APPLIED', appliedAt: now, error: null, updatedAt: now })
       .where(
         and(
           eq(sessionRules.resourceId, resourceId),
-          eq(sessionRules.state, 'PENDING'),
-          inArray(sessionRules.cidr, inCloud),
+          inArray(sessionRules.state, ['PENDING', 'APPLIED']),
+          inArray(sessionRules.cidr, present),
           inArray(sessionRules.sessionId, sessionIds),
+          sql`(${sessionRules.state} = 'PENDING' or ${sessionRules.error} is not null)`,
           sql`exists (select 1 from ${sessions} s where s.id = ${sessionRules.sessionId} and s.state in ('PENDING','ACTIVE','PARTIAL'))`,
         ),
       );
   }
-  // A released rule is done once its CIDR is gone from the cloud, or at once if another live
-  // session still holds the same CIDR (the cloud rule is shared and stays).
+  // A released rule is done once nothing of its CIDR may be left in the cloud (not even an
+  // unconfirmed intent), or at once if another live session still holds the same CIDR (the
+  // cloud rule is shared and stays).
   const releasable = await tx
     .select({ id: sessionRules.id, cidr: sessionRules.cidr })
     .from(sessionRules)

@@ -7,6 +7,8 @@ type Db = EngineDeps['db'];
 export interface Readiness {
   database: boolean;
   worker: boolean;
+  /** Jobs and queues still locked by worker processes that are gone (released within seconds by any live worker). */
+  heldByDeadWorkers?: number | undefined;
   /** Why a check failed, for operators (never shown to end users). */
   detail?: string;
 }
@@ -17,7 +19,12 @@ export interface ReadinessOptions {
   workerInProcess?: () => boolean;
   /** How long `select 1` may take before the database counts as down. */
   timeoutMs?: number;
+  /** Work locked by dead worker processes: how much, and the longest any of it has been held. */
+  heldByDeadWorkers?: () => Promise<{ count: number; oldestSeconds: number }>;
 }
+
+/** Work held by dead workers this long means no live worker is releasing it: not ready. */
+const ABANDONED_AFTER_SECONDS = 60;
 
 /** Jobs overdue longer than this with no worker picking them up mean no worker is running. */
 const STALE_JOB_SECONDS = 60;
@@ -58,7 +65,17 @@ export function createReadinessCheck(opts: ReadinessOptions): () => Promise<Read
         },
       );
     }
-    return problems.length ? { database, worker, detail: problems.join('; ') } : { database, worker };
+    let heldByDeadWorkers: number | undefined;
+    if (database && opts.heldByDeadWorkers) {
+      const held = await withTimeout(opts.heldByDeadWorkers(), timeoutMs).catch(() => undefined);
+      heldByDeadWorkers = held?.count;
+      if (held && held.count > 0) {
+        problems.push(`worker: ${held.count} job(s)/queue(s) held by dead worker processes (oldest lock ${held.oldestSeconds}s)`);
+        if (held.oldestSeconds > ABANDONED_AFTER_SECONDS) worker = false;
+      }
+    }
+    const base = { database, worker, ...(heldByDeadWorkers !== undefined ? { heldByDeadWorkers } : {}) };
+    return problems.length ? { ...base, detail: problems.join('; ') } : base;
   };
 }
 

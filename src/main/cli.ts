@@ -1,21 +1,16 @@
 import { parseArgs } from 'node:util';
-import { readFile } from 'node:fs/promises';
-import { loadConfig, describeConfig, type AppConfig } from '../config/env.ts';
+import { loadConfig, type AppConfig } from '../config/env.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { PROVIDER_KINDS } from '../cloud/registry.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
-import { parseOrgFile } from '../config/org-file.ts';
-import { applyOrgConfig } from '../engine/apply-org-config.ts';
-import { systemActor } from '../engine/audit.ts';
 import { configApply, configValidate } from './commands/config-commands.ts';
 import { createApiKeyCommand } from './commands/api-key-command.ts';
 import { doctorCommand } from './commands/doctor-command.ts';
 import { openDatabase } from './database.ts';
-import { ensureDemo } from './demo.ts';
-import { startServices, type Services } from './services.ts';
+import { type Services } from './services.ts';
+import { serve } from './serve.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
 import { systemClock } from '../shared/clock.ts';
-import { whenParentExits } from './parent-watch.ts';
 
 const USAGE = `Usage: entryguard <command>
 
@@ -116,45 +111,6 @@ async function withEngine(
   } finally {
     await runtime.close();
   }
-}
-
-async function serve(config: AppConfig, logger: Logger, roles: { web: boolean; worker: boolean }): Promise<number> {
-  logger.info({ config: describeConfig(config) }, 'starting EntryGuard');
-  let demoKey: string | undefined;
-  const services = await startServices(config, process.env, logger, roles, async ({ deps }) => {
-    if (config.orgConfigPath) {
-      const diff = await applyOrgConfig(deps, parseOrgFile(await readFile(config.orgConfigPath, 'utf8')), {
-        dryRun: false,
-        actor: systemActor(null, 'startup'),
-        knownKinds: PROVIDER_KINDS,
-      });
-      logger.info({ orgConfig: config.orgConfigPath, diff }, 'organization file applied');
-    }
-    if (config.demo) demoKey = await ensureDemo(deps, PROVIDER_KINDS);
-  });
-  if (roles.web) {
-    out(`\nEntryGuard is running: ${config.http.publicUrl}   (health: ${config.http.publicUrl}/healthz)`);
-    if (demoKey) {
-      out(`Demo organization created. Your demo API key (shown once, store it):\n  ${demoKey}`);
-      out(`Try: curl -s -X POST -H "Authorization: Bearer ${demoKey}" -H 'content-type: application/json' -d '{"duration":"1h"}' ${config.http.publicUrl}/api/v1/sessions`);
-      out('Allowed CIDRs appear in .data/demo-allowlist-*.txt and vanish when the session ends.\n');
-    }
-  }
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down: HTTP, then worker (running jobs finish), then database');
-      services.stop().then(resolve, (err: unknown) => {
-        logger.error({ err }, 'error during shutdown');
-        resolve();
-      });
-    };
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
-    whenParentExits(() => stop('parent exited'), process.env);
-  });
-  return 0;
 }
 
 main(process.argv.slice(2)).then(

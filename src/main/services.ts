@@ -1,4 +1,3 @@
-import type { Runner } from 'graphile-worker';
 import { eq } from 'drizzle-orm';
 import { resources } from '../db/schema/index.ts';
 import type { AppConfig } from '../config/env.ts';
@@ -12,7 +11,9 @@ import { createMetrics, type Metrics } from '../http/metrics.ts';
 import { createReadinessCheck } from '../http/readiness.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
 import { createTaskList } from '../jobs/task-list.ts';
-import { startWorker } from '../jobs/worker.ts';
+import { startWorker, type Worker } from '../jobs/worker.ts';
+import { resumeUnfinishedWork } from '../engine/resume-work.ts';
+import { findDeadLockers } from '../db/worker-locks.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { openDatabase, type DatabaseRuntime } from './database.ts';
@@ -76,7 +77,7 @@ export async function startServices(
       : undefined;
   const notifiers = [slack?.notifier, teams?.notifier].filter((n) => n !== undefined);
 
-  let runner: Runner | undefined;
+  let worker: Worker | undefined;
   if (roles.worker) {
     const taskList = createTaskList(deps, {
       notifiers,
@@ -86,13 +87,17 @@ export async function startServices(
         metrics.syncDuration.observe({ kind: report.kind, outcome: report.failed.length ? 'failed' : 'ok' }, ms / 1000);
       },
     });
-    runner = await startWorker({ connectionString: runtime.url, taskList, logger, concurrency: config.worker.concurrency });
+    worker = await startWorker({ connectionString: runtime.url, taskList, logger, concurrency: config.worker.concurrency });
+    // Whatever a crash interrupted (an intent recorded before a provider call, rules waiting for a
+    // sync that died with its worker) is synced now, not at the next sweep.
+    const resumed = await resumeUnfinishedWork(deps);
+    if (resumed > 0) logger.info({ resources: resumed }, 'resuming unfinished firewall changes');
     // Load the SDKs the configured resources need now, not in the middle of the first session.
     void preloadProviders(deps).catch((err: unknown) => logger.warn({ err }, 'could not preload a provider; it loads on first use'));
   }
 
-  let workerAlive = !!runner;
-  void runner?.promise.catch((err: unknown) => {
+  let workerAlive = !!worker;
+  void worker?.runner.promise.catch((err: unknown) => {
     workerAlive = false;
     logger.error({ err }, 'worker stopped unexpectedly');
   });
@@ -107,7 +112,14 @@ export async function startServices(
         rateLimitPerMinute: config.http.rateLimitPerMinute,
         metricsToken: config.http.metricsToken,
         claimTtlSeconds: config.claimTtlSeconds,
-        readiness: createReadinessCheck({ db: deps.db, workerInProcess: runner ? () => workerAlive : undefined }),
+        readiness: createReadinessCheck({
+          db: deps.db,
+          workerInProcess: worker ? () => workerAlive : undefined,
+          heldByDeadWorkers: async () => {
+            const dead = await findDeadLockers(deps.db);
+            return { count: dead.reduce((n, d) => n + d.jobs + d.queues, 0), oldestSeconds: Math.max(0, ...dead.map((d) => d.heldSeconds)) };
+          },
+        }),
         metrics,
         chatRoutes: [slack?.routes, teams?.routes].filter((r) => r !== undefined),
       })
@@ -123,7 +135,7 @@ export async function startServices(
     async stop() {
       await server?.close();
       await slack?.stop();
-      await runner?.stop();
+      await worker?.stop();
       await runtime.close();
     },
   };

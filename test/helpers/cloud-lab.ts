@@ -30,6 +30,8 @@ export interface CloudLab {
   seedResources(db: Db, orgId: string, opts?: { kinds?: CloudKind[]; count?: number; config?: Partial<Record<CloudKind, Record<string, unknown>>> }): Promise<ResourceRow[]>;
   /** The CIDRs the emulator holds for a resource, read from its state. */
   cloudCidrs(resource: ResourceRow): string[];
+  /** The credentials' secrets as the environment a separate EntryGuard process resolves `env:` references from. */
+  secretEnv(): Record<string, string>;
   /** Requests each emulator has received, faulted ones included. */
   calls(): Record<'aws' | 'azure' | 'gcp', number>;
   clearFaults(): void;
@@ -94,6 +96,7 @@ export async function startCloudLab(opts: { latencyMs?: number } = {}): Promise<
       }
       return ['v4', 'v6'].flatMap((f) => gcp.firewall(GCP_PROJECT, `${r.identifier}-${f}`)?.sourceRanges ?? []).sort();
     },
+    secretEnv: () => Object.fromEntries(Object.entries(secrets).map(([ref, value]) => [ref.slice('env:'.length), value])),
     calls: () => ({ aws: sum(ec2.calls), azure: sum(azure.calls), gcp: sum(gcp.calls) }),
     clearFaults() {
       ec2.clearFaults();

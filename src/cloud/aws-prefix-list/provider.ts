@@ -68,6 +68,7 @@ export function createAwsPrefixListProvider(deps: ProviderDeps): FirewallProvide
 
   return {
     kind: 'aws-prefix-list',
+    listsForeignEntries: false,
 
     verify: (resource) => verifyPrefixList(resource, () => context(resource)),
 

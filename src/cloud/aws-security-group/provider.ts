@@ -127,6 +127,7 @@ export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProv
 
   return {
     kind: 'aws-security-group',
+    listsForeignEntries: false,
 
     verify: (resource) => verifySecurityGroup(resource, () => context(resource)),
 

@@ -32,6 +32,7 @@ export function createAzureNsgProvider(deps: ProviderDeps): FirewallProvider {
 
   return {
     kind: 'azure-nsg',
+    listsForeignEntries: false,
 
     async verify(resource) {
       let opened: Awaited<ReturnType<typeof open>>;

@@ -31,6 +31,7 @@ export function createGcpFirewallProvider(deps: ProviderDeps): FirewallProvider 
 
   return {
     kind: 'gcp-firewall',
+    listsForeignEntries: false,
 
     verify: (resource) => verifyResource(cache, settings, resource),
 

@@ -60,6 +60,7 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
 
   return {
     kind: 'script',
+    listsForeignEntries: true,
 
     async verify(resource) {
       const config = parseConfig(resource);

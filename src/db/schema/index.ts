@@ -10,11 +10,13 @@ export {
   auditEvents,
   SESSION_STATES,
   RULE_STATES,
+  ENTRY_STATES,
   ENDED_REASONS,
 } from './sessions.ts';
 export type {
   SessionState,
   RuleState,
+  EntryState,
   EndedReason,
   SessionOrigin,
   ApprovalStatus,
@@ -22,3 +24,4 @@ export type {
   AuditResult,
 } from './sessions.ts';
 export * from './slack.ts';
+export * from './workers.ts';

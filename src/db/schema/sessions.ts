@@ -87,7 +87,15 @@ export const sessionRules = pgTable(
   ],
 );
 
-/** What is actually in the cloud for a resource: one row per CIDR we manage there. */
+/**
+ * PRESENT: the provider confirmed the CIDR's rules exist. ADDING / REMOVING: the intent recorded
+ * (and committed) before a provider call that adds or removes them. A crash mid-call leaves the
+ * intent, so the rule counts as possibly there until a later sync settles it either way.
+ */
+export const ENTRY_STATES = ['PRESENT', 'ADDING', 'REMOVING'] as const;
+export type EntryState = (typeof ENTRY_STATES)[number];
+
+/** What is (or may be) in the cloud for a resource: one row per CIDR we manage there. */
 export const resourceEntries = pgTable(
   'resource_entries',
   {
@@ -96,7 +104,9 @@ export const resourceEntries = pgTable(
       .references(() => resources.id, { onDelete: 'cascade' }),
     cidr: text('cidr').notNull(),
     providerRuleId: text('provider_rule_id'),
+    state: text('state').$type<EntryState>().notNull().default('PRESENT'),
     createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.resourceId, t.cidr] })],
 );

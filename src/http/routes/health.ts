@@ -29,11 +29,17 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
     }
     const ready = result.database && result.worker;
     if (!ready) request.log.warn({ readiness: result }, 'not ready');
+    else if (result.heldByDeadWorkers) request.log.warn({ readiness: result }, 'work is held by dead worker processes');
     return reply
       .code(ready ? 200 : 503)
       .header('cache-control', 'no-store')
       // Which check failed, but not why: the detail (hosts, errors) is for the log only.
-      .send({ status: ready ? 'ready' : 'unavailable', database: result.database, worker: result.worker });
+      .send({
+        status: ready ? 'ready' : 'unavailable',
+        database: result.database,
+        worker: result.worker,
+        ...(result.heldByDeadWorkers !== undefined ? { heldByDeadWorkers: result.heldByDeadWorkers } : {}),
+      });
   });
 
   // Metrics name routes, states and counts: not secrets, but nothing the internet needs either.

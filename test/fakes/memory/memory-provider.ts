@@ -16,7 +16,11 @@ type Fault = { op: 'add' | 'remove' | 'any'; cidr?: string; error: ProviderError
  */
 export class MemoryFirewall implements FirewallProvider {
   readonly kind = 'memory';
+  /** Tests of the script-like case set this: list() then shows entries nobody recorded. */
+  listsForeignEntries = false;
   readonly state = new Map<string, Set<string>>();
+  /** CIDRs whose rules someone damaged (a port range deleted): listed as not intact until repaired. */
+  readonly damaged = new Map<string, Map<string, string>>();
   applyCalls = 0;
   delayMs = 0;
   private faults: Fault[] = [];
@@ -48,11 +52,22 @@ export class MemoryFirewall implements FirewallProvider {
     return { reachable: true, permitted: true, capacityLeft: { v4: null, v6: null } };
   }
 
-  async list(resource: ResourceTarget): Promise<ProviderEntry[]> {
-    return this.cidrs(resource.id).map((cidr) => ({ cidr, ruleId: `mem-${cidr}` }));
+  /** Someone removed part of a CIDR's rules by hand (e.g. "tcp/443 missing"). */
+  damage(resourceId: string, cidr: string, problem: string): void {
+    const map = this.damaged.get(resourceId) ?? new Map<string, string>();
+    map.set(cidr, problem);
+    this.damaged.set(resourceId, map);
   }
 
-  async apply(resource: ResourceTarget, change: { add: string[]; remove: string[] }): Promise<ApplyResult> {
+  async list(resource: ResourceTarget): Promise<ProviderEntry[]> {
+    const damaged = this.damaged.get(resource.id);
+    return this.cidrs(resource.id).map((cidr) => {
+      const problem = damaged?.get(cidr);
+      return { cidr, ruleId: `mem-${cidr}`, ...(problem ? { intact: false, problems: [problem] } : {}) };
+    });
+  }
+
+  async apply(resource: ResourceTarget, change: { add: string[]; remove: string[]; repair?: string[] | undefined }): Promise<ApplyResult> {
     this.applyCalls += 1;
     if (this.gate) {
       const gate = this.gate;
@@ -71,11 +86,12 @@ export class MemoryFirewall implements FirewallProvider {
       }
       if (op === 'add') set.add(cidr);
       else set.delete(cidr);
+      this.damaged.get(resource.id)?.delete(cidr);
       return { ok: true, ruleId: `mem-${cidr}` };
     };
     return {
       removed: new Map(change.remove.map((c) => [c, outcome('remove', c)])),
-      added: new Map(change.add.map((c) => [c, outcome('add', c)])),
+      added: new Map([...change.add, ...(change.repair ?? [])].map((c) => [c, outcome('add', c)])),
     };
   }
 }
