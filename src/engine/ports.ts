@@ -32,6 +32,13 @@ export interface ResourceTarget {
 export interface ProviderEntry {
   cidr: string;
   ruleId?: string | undefined;
+  /** False when a rule EntryGuard keeps for this CIDR is missing or altered: one of the configured
+   *  protocol × port ranges absent (or its rule changed), or the managed Azure/GCP rule carrying it
+   *  no longer has the content EntryGuard writes (ports, protocol, direction, access, priority,
+   *  target …). Absent = true. */
+  intact?: boolean | undefined;
+  /** What is wrong, in plain words for the audit, e.g. ["tcp/443 missing"], ["rule eg-…-udp-v4 lacks this source"]. */
+  problems?: string[] | undefined;
 }
 
 /** A failure the provider mapped from its SDK: `retryable` decides between backoff and failing the rule. */
@@ -52,10 +59,13 @@ export type CidrOutcome = { ok: true; ruleId?: string | undefined } | { ok: fals
 export interface ChangeSet {
   add: string[];
   remove: string[];
+  /** CIDRs present but not intact: make every rule for them exactly as configured again. Idempotent;
+   *  outcomes are reported in ApplyResult.added. Never touches rules that are not EntryGuard's. */
+  repair?: string[] | undefined;
 }
 
 export interface ApplyResult {
-  /** One outcome for every CIDR of `change.add`. */
+  /** One outcome for every CIDR of `change.add` and of `change.repair`. */
   added: Map<string, CidrOutcome>;
   /** One outcome for every CIDR of `change.remove`. Removing an absent CIDR is `ok`. */
   removed: Map<string, CidrOutcome>;
@@ -82,9 +92,14 @@ export interface FirewallProvider {
    *  (then reconciliation trusts the database). Throws ProviderError. */
   list(resource: ResourceTarget): Promise<ProviderEntry[] | undefined>;
   /** Adds and removes CIDRs in as few calls as the API allows. Idempotent: adding a present CIDR or removing
-   *  an absent one is `ok`. Per-CIDR failures are outcomes; a failure of the whole call may be thrown as a
-   *  ProviderError and then applies to every CIDR. */
+   *  an absent one is `ok`. Adding (like repairing) a CIDR leaves it with exactly the configured rules,
+   *  completing one whose rules partly exist. Per-CIDR failures are outcomes; a failure of the whole call
+   *  may be thrown as a ProviderError and then applies to every CIDR. */
   apply(resource: ResourceTarget, change: ChangeSet): Promise<ApplyResult>;
+  /** True when list() may return entries EntryGuard did not create (a script listing a whole
+   *  allowlist). The engine then removes only CIDRs it recorded itself. False for the clouds, whose
+   *  list() returns only rules tagged/named as ours. */
+  readonly listsForeignEntries: boolean;
 }
 
 /** Kind → provider, created on first use (SDKs are large and slow to import). */

@@ -7,6 +7,7 @@ import {
   type ResourceTarget,
 } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
+import { cidrsToEnsure, toEntry } from '../drift.ts';
 import { ScriptResourceConfig } from './config.ts';
 import { runCommand, type CommandResult } from './run-command.ts';
 
@@ -39,7 +40,7 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
     return runCommand(command, { env, timeoutMs: config.timeoutSeconds * 1000, cwd: config.cwd, shell });
   }
 
-  async function change(
+  async function runEach(
     action: 'apply' | 'revoke',
     cidrs: string[],
     resource: ResourceTarget,
@@ -60,6 +61,8 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
 
   return {
     kind: 'script',
+    // `list` prints the whole allowlist, with addresses people put there by hand.
+    listsForeignEntries: true,
 
     async verify(resource) {
       const config = parseConfig(resource);
@@ -80,18 +83,20 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
       const result = await run(config.list, { ...(await baseEnv(resource, config)), EG_ACTION: 'list' }, config);
       const outcome = toOutcome('list', result, config);
       if (!outcome.ok) throw outcome.error;
+      // A script's granularity is the CIDR: a listed one is intact.
       return result.stdout
         .split('\n')
         .map((line) => line.trim())
         .filter((line) => line && !line.startsWith('#'))
-        .map((cidr) => ({ cidr }));
+        .map((cidr) => toEntry(cidr, undefined, []));
     },
 
-    async apply(resource, { add, remove }): Promise<ApplyResult> {
+    async apply(resource, change): Promise<ApplyResult> {
       const config = parseConfig(resource);
       // Removals first: they free room, and a failed add must not hold back a removal.
-      const removed = await change('revoke', remove, resource, config);
-      const added = await change('apply', add, resource, config);
+      const removed = await runEach('revoke', change.remove, resource, config);
+      // A repair runs `apply` again: it must be idempotent anyway (an add is retried after a crash).
+      const added = await runEach('apply', cidrsToEnsure(change), resource, config);
       return { added, removed };
     },
   };

@@ -1,6 +1,7 @@
 import {
   ProviderError,
   type ApplyResult,
+  type ChangeSet,
   type CidrOutcome,
   type FirewallProvider,
   type ProviderEntry,
@@ -16,7 +17,10 @@ type Fault = { op: 'add' | 'remove' | 'any'; cidr?: string; error: ProviderError
  */
 export class MemoryFirewall implements FirewallProvider {
   readonly kind = 'memory';
+  readonly listsForeignEntries = false;
   readonly state = new Map<string, Set<string>>();
+  /** Per resource, CIDRs whose rules someone altered, with what list() reports as wrong. */
+  readonly damaged = new Map<string, Map<string, string[]>>();
   applyCalls = 0;
   delayMs = 0;
   private faults: Fault[] = [];
@@ -36,6 +40,13 @@ export class MemoryFirewall implements FirewallProvider {
     this.faults = [];
   }
 
+  /** Someone altered the rules of a present CIDR: list() reports it not intact until it is added or repaired. */
+  damage(resourceId: string, cidr: string, problems: string[] = ['tcp/443 missing']): void {
+    const map = this.damaged.get(resourceId) ?? new Map<string, string[]>();
+    map.set(cidr, problems);
+    this.damaged.set(resourceId, map);
+  }
+
   /** The next apply waits (after it started) until `release()`; `entered` resolves once it is inside. */
   pauseNextApply(): { entered: Promise<void>; release: () => void } {
     let release!: () => void;
@@ -49,10 +60,13 @@ export class MemoryFirewall implements FirewallProvider {
   }
 
   async list(resource: ResourceTarget): Promise<ProviderEntry[]> {
-    return this.cidrs(resource.id).map((cidr) => ({ cidr, ruleId: `mem-${cidr}` }));
+    return this.cidrs(resource.id).map((cidr) => {
+      const problems = this.damaged.get(resource.id)?.get(cidr);
+      return problems ? { cidr, ruleId: `mem-${cidr}`, intact: false, problems } : { cidr, ruleId: `mem-${cidr}`, intact: true };
+    });
   }
 
-  async apply(resource: ResourceTarget, change: { add: string[]; remove: string[] }): Promise<ApplyResult> {
+  async apply(resource: ResourceTarget, change: ChangeSet): Promise<ApplyResult> {
     this.applyCalls += 1;
     if (this.gate) {
       const gate = this.gate;
@@ -71,11 +85,14 @@ export class MemoryFirewall implements FirewallProvider {
       }
       if (op === 'add') set.add(cidr);
       else set.delete(cidr);
+      this.damaged.get(resource.id)?.delete(cidr);
       return { ok: true, ruleId: `mem-${cidr}` };
     };
+    // A repair is an add (as in every provider): it leaves the CIDR exactly as configured.
+    const ensure = [...new Set([...change.add, ...(change.repair ?? [])])];
     return {
       removed: new Map(change.remove.map((c) => [c, outcome('remove', c)])),
-      added: new Map(change.add.map((c) => [c, outcome('add', c)])),
+      added: new Map(ensure.map((c) => [c, outcome('add', c)])),
     };
   }
 }
