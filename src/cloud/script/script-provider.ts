@@ -9,6 +9,7 @@ import {
 import type { ProviderDeps } from '../deps.ts';
 import { cidrsToEnsure, toEntry } from '../drift.ts';
 import { ScriptResourceConfig } from './config.ts';
+import { parseListOutput } from './list-output.ts';
 import { runCommand, type CommandResult } from './run-command.ts';
 
 /** Exit status a script uses to say "not now, try again" (sysexits.h EX_TEMPFAIL). */
@@ -83,12 +84,15 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
       const result = await run(config.list, { ...(await baseEnv(resource, config)), EG_ACTION: 'list' }, config);
       const outcome = toOutcome('list', result, config);
       if (!outcome.ok) throw outcome.error;
+      const output = parseListOutput(result.stdout);
+      if (output.ignoredCount) {
+        deps.logger.warn(
+          { resourceId: resource.id, ignored: output.ignoredCount, lines: output.ignored },
+          `script list of resource "${resource.name}": ignored ${output.ignoredCount} line(s) that are not a CIDR or IP address`,
+        );
+      }
       // A script's granularity is the CIDR: a listed one is intact.
-      return result.stdout
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line && !line.startsWith('#'))
-        .map((cidr) => toEntry(cidr, undefined, []));
+      return output.cidrs.map((cidr) => toEntry(cidr, undefined, []));
     },
 
     async apply(resource, change): Promise<ApplyResult> {
