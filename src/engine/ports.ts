@@ -65,7 +65,7 @@ export interface ChangeSet {
 }
 
 export interface ApplyResult {
-  /** One outcome for every CIDR of `change.add`. */
+  /** One outcome for every CIDR of `change.add` and of `change.repair`. */
   added: Map<string, CidrOutcome>;
   /** One outcome for every CIDR of `change.remove`. Removing an absent CIDR is `ok`. */
   removed: Map<string, CidrOutcome>;
@@ -96,8 +96,9 @@ export interface FirewallProvider {
    *  (then reconciliation trusts the database). Throws ProviderError. */
   list(resource: ResourceTarget): Promise<ProviderEntry[] | undefined>;
   /** Adds and removes CIDRs in as few calls as the API allows. Idempotent: adding a present CIDR or removing
-   *  an absent one is `ok`. Per-CIDR failures are outcomes; a failure of the whole call may be thrown as a
-   *  ProviderError and then applies to every CIDR. */
+   *  an absent one is `ok`. Adding (like repairing) a CIDR leaves it with exactly the configured rules,
+   *  completing one whose rules partly exist. Per-CIDR failures are outcomes; a failure of the whole call
+   *  may be thrown as a ProviderError and then applies to every CIDR. */
   apply(resource: ResourceTarget, change: ChangeSet): Promise<ApplyResult>;
 }
 

@@ -124,6 +124,19 @@ describe('aws-prefix-list provider', () => {
     expect(pl.entries.find((e) => e.cidr === A)?.description).toBe('standing access');
   });
 
+  it('lists its entries as intact; one whose marker was edited away is no longer ours, and a repair does not adopt it', async () => {
+    await provider.apply(resource, { add: [A, B], remove: [] });
+    const listed = await provider.list(resource);
+    expect(listed?.map((e) => [e.cidr, e.intact]).sort()).toEqual([[A, true], [B, true]]);
+    // Someone edits the description of our entry for A in the console.
+    fake.modifyPrefixListOutOfBand(pl.id, { remove: [A], add: [{ cidr: A, description: 'bob laptop' }] });
+    expect((await provider.list(resource))?.map((e) => e.cidr)).toEqual([B]);
+    const result = await provider.apply(resource, { add: [], remove: [], repair: [A, B] });
+    expect(failure(result.added.get(A))).toMatchObject({ code: 'UNMANAGED_ENTRY_EXISTS' });
+    expect(result.added.get(B)).toMatchObject({ ok: true });
+    expect(pl.entries.find((e) => e.cidr === A)?.description).toBe('bob laptop');
+  });
+
   it('reports a missing list as NOT_FOUND', async () => {
     await expect(provider.apply({ ...resource, identifier: 'pl-0123456789abcdef0' }, { add: [A], remove: [] })).rejects.toMatchObject({ code: 'NOT_FOUND', retryable: false });
   });

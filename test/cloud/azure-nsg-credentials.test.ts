@@ -54,7 +54,7 @@ describe('azure-nsg credentials', () => {
     p.clientSecret = 'new-secret-value';
     secrets['file:/run/secrets/az'] = JSON.stringify({ tenantId: p.tenantId, clientId: p.clientId, clientSecret: 'new-secret-value' });
     az.fake.resetCalls();
-    expect(await provider.list(res)).toEqual([{ cidr: A, ruleId: `entryguard-${r.id}-tcp-v4` }]);
+    expect(await provider.list(res)).toEqual([{ cidr: A, ruleId: `entryguard-${r.id}-tcp-v4`, intact: true }]);
     expect(az.fake.calls['aad.token']).toBe(1); // the new secret was used to get a new token
   });
 

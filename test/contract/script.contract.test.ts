@@ -7,7 +7,11 @@ import { createLogger } from '../../src/shared/logger.ts';
 import { describeProviderContract, type ProviderHarness } from './provider-contract.ts';
 import { allowlistScripts } from '../helpers/allowlist-script.ts';
 
-describeProviderContract('script', async (): Promise<ProviderHarness> => {
+/** An address someone else put on the allowlist (RFC 5737): the script lists it, EntryGuard must not claim it. */
+const FOREIGN = '192.0.2.99/32';
+
+// A script's granularity is the CIDR (no per-port drift), and it lists the whole allowlist.
+describeProviderContract('script', { perPortRules: false, listsForeignEntries: true }, async (): Promise<ProviderHarness> => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'eg-script-'));
   const provider = createScriptProvider({
     secrets: { resolve: async () => undefined },
@@ -15,10 +19,11 @@ describeProviderContract('script', async (): Promise<ProviderHarness> => {
   });
   let n = 0;
   const fileOf = (r: ResourceTarget) => String((r.config.env as Record<string, string>).ALLOWLIST);
+  const lines = async (r: ResourceTarget) => (await fs.readFile(fileOf(r), 'utf8').catch(() => '')).split('\n').filter(Boolean);
   const faultFile = path.join(dir, 'faults');
   return {
     provider,
-    async newResource() {
+    async newResource(opts) {
       n += 1;
       const file = path.join(dir, `allow-${n}.txt`);
       return {
@@ -28,14 +33,13 @@ describeProviderContract('script', async (): Promise<ProviderHarness> => {
         kind: 'script',
         identifier: file,
         region: null,
-        ports: [{ protocol: 'tcp', from: 22, to: 22 }],
+        ports: opts?.ports ?? [{ protocol: 'tcp', from: 22, to: 22 }],
         config: { ...allowlistScripts(), env: { ALLOWLIST: file, FAULTS: faultFile } },
         credential: null,
       };
     },
     async cloudCidrs(r) {
-      const text = await fs.readFile(fileOf(r), 'utf8').catch(() => '');
-      return text.split('\n').filter(Boolean);
+      return (await lines(r)).filter((l) => l !== FOREIGN);
     },
     async throttle() {
       await fs.writeFile(faultFile, 'throttle\n');
@@ -43,6 +47,10 @@ describeProviderContract('script', async (): Promise<ProviderHarness> => {
     async arrangePartialFailure(_r, cidrs) {
       await fs.writeFile(faultFile, `reject ${cidrs[0]}\n`);
       return [cidrs[0]!];
+    },
+    async seedForeign(r) {
+      await fs.appendFile(fileOf(r), `${FOREIGN}\n`);
+      return async () => (await lines(r)).includes(FOREIGN);
     },
     async clearFaults() {
       await fs.rm(faultFile, { force: true });

@@ -77,7 +77,7 @@ describe('drift per rule', () => {
     const { user, org, resource } = await setup();
     const id = await startSession(t.deps, { orgId: org.id, userId: user.id, durationMinutes: 60, ipv4: '203.0.113.73', origin: 'api', actor: actorOf(user) });
     await t.runJobs();
-    t.firewall.damage(resource.id, '203.0.113.73/32', 'tcp/443 missing');
+    t.firewall.damage(resource.id, '203.0.113.73/32', ['tcp/443 missing']);
     await reconcileAll(t.deps);
     await t.runJobs();
     expect(t.firewall.damaged.get(resource.id)?.size ?? 0).toBe(0);

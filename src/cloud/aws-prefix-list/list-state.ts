@@ -1,7 +1,7 @@
 /** Reads a customer-managed prefix list: its version, state, family, max entries and entries. */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ProviderError } from '../../engine/ports.ts';
-import { canonicalCidr, type Family } from '../aws/cidr.ts';
+import { canonicalCidr, type Family } from '../cidr.ts';
 import { DescribeManagedPrefixListsCommand, paginateGetManagedPrefixListEntries } from '../aws/sdk.ts';
 
 export interface ListEntry {

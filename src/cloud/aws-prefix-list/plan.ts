@@ -1,6 +1,6 @@
 /** Decides, without calling AWS, which entries one modification of a prefix list adds and removes (pure). */
 import { ProviderError, type CidrOutcome } from '../../engine/ports.ts';
-import type { Family } from '../aws/cidr.ts';
+import type { Family } from '../cidr.ts';
 import type { ListEntry, PrefixListState } from './list-state.ts';
 
 export interface Candidate {

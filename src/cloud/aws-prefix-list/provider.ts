@@ -6,7 +6,8 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ProviderError, type ApplyResult, type CidrOutcome, type FirewallProvider, type ResourceTarget } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
-import { parseCidr } from '../aws/cidr.ts';
+import { parseCidr } from '../cidr.ts';
+import { cidrsToEnsure, toEntry } from '../drift.ts';
 import { createEc2Clients } from '../aws/client.ts';
 import { toProviderError } from '../aws/errors.ts';
 import { ownerMarker, parseResourceConfig, requireRegion } from '../aws/target.ts';
@@ -76,14 +77,18 @@ export function createAwsPrefixListProvider(deps: ProviderDeps): FirewallProvide
       const ctx = await context(resource);
       const marker = ownerMarker(resource);
       const all = await Promise.all(ctx.lists.map((l) => l.read()));
-      return all.flatMap((s) => s.entries.filter((e) => e.description === marker).map((e) => ({ cidr: e.cidr })));
+      // An entry is one CIDR with no ports (the referencing security group has them): one that
+      // carries our marker is intact; one whose marker was edited away is no longer ours.
+      return all.flatMap((s) => s.entries.filter((e) => e.description === marker).map((e) => toEntry(e.cidr, undefined, [])));
     },
 
     async apply(resource, change): Promise<ApplyResult> {
       const ctx = await context(resource);
       const listStates = await states(resource, ctx);
       const outcomes: Outcomes = { added: new Map(), removed: new Map() };
-      const adds = candidates(change.add, outcomes.added, true);
+      // A repair is an add: an entry of ours is intact whenever it is there.
+      const ensure = cidrsToEnsure(change);
+      const adds = candidates(ensure, outcomes.added, true);
       const removes = candidates(change.remove, outcomes.removed, false);
       const marker = ownerMarker(resource);
       for (const [i, state] of listStates.entries()) {
@@ -102,7 +107,7 @@ export function createAwsPrefixListProvider(deps: ProviderDeps): FirewallProvide
           `set companionPrefixListId to a ${fam} prefix list to serve ${fam} users`;
         outcomes.added.set(c.input, { ok: false, error: new ProviderError('WRONG_ADDRESS_FAMILY', message, { retryable: false }) });
       }
-      return { added: outcomesFor(change.add, adds, outcomes.added), removed: outcomesFor(change.remove, removes, outcomes.removed) };
+      return { added: outcomesFor(ensure, adds, outcomes.added), removed: outcomesFor(change.remove, removes, outcomes.removed) };
     },
   };
 }

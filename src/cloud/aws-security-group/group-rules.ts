@@ -1,7 +1,7 @@
 /** Reads a security group's inbound rules and sorts them into ours and everyone else's. */
 import type { EC2Client, Filter, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { DescribeManagedPrefixListsCommand, DescribeSecurityGroupsCommand, paginateDescribeSecurityGroupRules } from '../aws/sdk.ts';
-import { canonicalCidr, type Family } from '../aws/cidr.ts';
+import { canonicalCidr, type Family } from '../cidr.ts';
 import { RESOURCE_TAG_KEY } from '../aws/target.ts';
 import { normaliseProtocol, type RuleSpec } from './permissions.ts';
 

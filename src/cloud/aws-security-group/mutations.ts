@@ -5,7 +5,7 @@
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand } from '../aws/sdk.ts';
 import { ProviderError, type ResourceTarget } from '../../engine/ports.ts';
-import { canonicalCidr } from '../aws/cidr.ts';
+import { canonicalCidr } from '../cidr.ts';
 import { awsErrorDetail, hasAwsCode, toProviderError, type AwsErrorContext } from '../aws/errors.ts';
 import { ownerMarker, RESOURCE_TAG_KEY } from '../aws/target.ts';
 import { specKey } from './permissions.ts';

@@ -1,6 +1,7 @@
 /** Port ranges of a resource → the EC2 rule shapes one CIDR needs (pure). */
 import type { PortRange } from '../../engine/ports.ts';
-import type { Family } from '../aws/cidr.ts';
+import type { Family } from '../cidr.ts';
+import { accessLabel } from '../drift.ts';
 
 export interface RuleSpec {
   /** EC2 protocol name: tcp, udp, icmp, icmpv6, or -1 for all. */
@@ -52,8 +53,8 @@ export function normaliseProtocol(p: string | undefined): string {
   return ({ '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmpv6', all: '-1' } as Record<string, string>)[s] ?? s;
 }
 
+/** `tcp/443`, `udp/8000-8100`, `icmp type 8`, `all traffic` (see drift.ts). */
 export function describeSpec(s: RuleSpec): string {
-  if (s.ipProtocol === '-1') return 'all traffic';
-  if (s.ipProtocol.startsWith('icmp')) return `${s.ipProtocol}${s.fromPort === -1 ? '' : ` type ${s.fromPort}`}`;
-  return `${s.ipProtocol} ${s.fromPort === s.toPort ? s.fromPort : `${s.fromPort}-${s.toPort}`}`;
+  if (s.ipProtocol.startsWith('icmp')) return accessLabel(s.ipProtocol, s.fromPort === -1 ? undefined : `type ${s.fromPort}`);
+  return accessLabel(s.ipProtocol, s.fromPort === s.toPort ? `${s.fromPort}` : `${s.fromPort}-${s.toPort}`);
 }

@@ -1,6 +1,6 @@
 /** Decides, without calling AWS, what adding CIDRs to a security group takes (pure). */
 import { ProviderError, type CidrOutcome } from '../../engine/ports.ts';
-import type { Family } from '../aws/cidr.ts';
+import type { Family } from '../cidr.ts';
 import type { InboundRule, RuleUsage } from './group-rules.ts';
 import { describeSpec, specKey, type RuleSpec } from './permissions.ts';
 
@@ -68,6 +68,26 @@ export function planAdds(input: PlanInput): AddPlan {
     }
   }
   return { decided, creations };
+}
+
+/**
+ * Our rules for one CIDR against the configured port ranges: the ranges without a rule, and our
+ * rules that allow something not configured (edited by hand, or left from an older port list).
+ */
+export function compareRules(ours: InboundRule[], specs: RuleSpec[]): { missing: RuleSpec[]; altered: InboundRule[] } {
+  const wanted = new Set(specs.map(specKey));
+  return {
+    missing: specs.filter((s) => !ours.some((r) => specKey(r.spec) === specKey(s))),
+    altered: ours.filter((r) => !wanted.has(specKey(r.spec))),
+  };
+}
+
+/** The audit's words for compareRules: `tcp/443 missing`, `tcp/8443 is not configured (rule sgr-…)`. */
+export function ruleProblems(c: { missing: RuleSpec[]; altered: InboundRule[] }): string[] {
+  return [
+    ...c.missing.map((s) => `${describeSpec(s)} missing`),
+    ...c.altered.map((r) => `${describeSpec(r.spec)} is not configured (rule ${r.id})`),
+  ];
 }
 
 function unmanaged(groupId: string, cidr: string, rule: InboundRule): ProviderError {

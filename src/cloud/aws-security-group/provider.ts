@@ -12,7 +12,8 @@ import {
   type ResourceTarget,
 } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
-import { parseCidr, type Family } from '../aws/cidr.ts';
+import { parseCidr, type Family } from '../cidr.ts';
+import { cidrsToEnsure, toEntry } from '../drift.ts';
 import { createEc2Clients } from '../aws/client.ts';
 import { toProviderError, type AwsErrorContext } from '../aws/errors.ts';
 import { parseResourceConfig, requireRegion } from '../aws/target.ts';
@@ -20,7 +21,7 @@ import { AwsSecurityGroupConfig } from './config.ts';
 import { readInboundRules, ruleUsage, type InboundRule } from './group-rules.ts';
 import { authorizeBatch, revokeRules } from './mutations.ts';
 import { portsProblem, ruleSpecs, type RuleSpec } from './permissions.ts';
-import { planAdds, type Candidate, type Creation } from './plan.ts';
+import { compareRules, planAdds, ruleProblems, type Candidate, type Creation } from './plan.ts';
 import { verifySecurityGroup } from './verify.ts';
 
 /** Rounds of read → plan → write when concurrent writers keep changing the group. */
@@ -66,7 +67,11 @@ export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProv
     }
   }
 
-  async function remove(resource: ResourceTarget, ctx: GroupContext, rules: InboundRule[], cidrs: string[]) {
+  /**
+   * Revokes every rule of ours for `cidrs`, plus `altered` (rules of ours for CIDRs being ensured
+   * that allow what is not configured), in one call. `error` is set when that call failed.
+   */
+  async function remove(resource: ResourceTarget, ctx: GroupContext, rules: InboundRule[], cidrs: string[], altered: InboundRule[]) {
     const outcomes = new Map<string, CidrOutcome>();
     // Only our own rules are ever revoked; a CIDR we hold nothing for is already removed.
     const ours = rules.filter((r) => r.owner === resource.id);
@@ -76,16 +81,30 @@ export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProv
         return [input, cidr ? ours.filter((r) => r.cidr === cidr).map((r) => r.id) : []] as const;
       }),
     );
-    const ids = [...idsOf.values()].flat();
+    const ids = [...new Set([...[...idsOf.values()].flat(), ...altered.map((r) => r.id)])];
     try {
       if (ids.length) await revokeRules(ctx.ec2, ctx.groupId, ids, async () => new Set((await read(ctx, resource.id)).map((r) => r.id)));
       for (const input of cidrs) outcomes.set(input, { ok: true });
-      return { outcomes, revoked: new Set(ids) };
+      return { outcomes, revoked: new Set(ids), error: undefined };
     } catch (e) {
       const error = toProviderError(e, { ...ctx.err, action: 'RevokeSecurityGroupIngress' });
       for (const input of cidrs) outcomes.set(input, idsOf.get(input)!.length ? { ok: false, error } : { ok: true });
-      return { outcomes, revoked: new Set<string>() };
+      return { outcomes, revoked: new Set<string>(), error };
     }
+  }
+
+  /** Per CIDR to ensure, our rules for it that allow a protocol or port range that is not configured. */
+  function alteredRules(resource: ResourceTarget, ctx: GroupContext, rules: InboundRule[], cidrs: string[]): Map<string, InboundRule[]> {
+    const altered = new Map<string, InboundRule[]>();
+    if (ctx.problem) return altered; // what is configured is unknown: additions fail anyway
+    for (const input of cidrs) {
+      const parsed = parseCidr(input);
+      if (!parsed) continue;
+      const ours = rules.filter((r) => r.owner === resource.id && r.cidr === parsed.cidr);
+      const stale = compareRules(ours, ctx.specsFor(parsed.family)).altered;
+      if (stale.length) altered.set(input, stale);
+    }
+    return altered;
   }
 
   async function add(resource: ResourceTarget, ctx: GroupContext, initial: InboundRule[], cidrs: string[]) {
@@ -133,19 +152,28 @@ export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProv
 
     async list(resource): Promise<ProviderEntry[]> {
       const ctx = await context(resource);
-      const byCidr = new Map<string, string[]>();
+      const byCidr = new Map<string, { family: Family; rules: InboundRule[] }>();
       for (const r of await read(ctx, resource.id)) {
-        if (r.cidr && r.owner === resource.id) byCidr.set(r.cidr, [...(byCidr.get(r.cidr) ?? []), r.id]);
+        if (!r.cidr || !r.family || r.owner !== resource.id) continue;
+        byCidr.set(r.cidr, { family: r.family, rules: [...(byCidr.get(r.cidr)?.rules ?? []), r] });
       }
-      return [...byCidr].map(([cidr, ids]) => ({ cidr, ruleId: ids.sort().join(',') }));
+      return [...byCidr].map(([cidr, { family, rules }]) => {
+        // With a bad ports list nothing can be compared; additions report that problem instead.
+        const problems = ctx.problem ? [] : ruleProblems(compareRules(rules, ctx.specsFor(family)));
+        return toEntry(cidr, rules.map((r) => r.id).sort().join(','), problems);
+      });
     },
 
     async apply(resource, change): Promise<ApplyResult> {
       const ctx = await context(resource);
       const rules = await read(ctx);
-      // Removals first: they free quota for the additions.
-      const { outcomes: removed, revoked } = await remove(resource, ctx, rules, change.remove);
-      const added = await add(resource, ctx, rules.filter((r) => !revoked.has(r.id)), change.add);
+      const ensure = cidrsToEnsure(change);
+      // Removals first, with our altered rules of CIDRs being ensured: they free quota for the additions.
+      const altered = alteredRules(resource, ctx, rules, ensure);
+      const { outcomes: removed, revoked, error } = await remove(resource, ctx, rules, change.remove, [...altered.values()].flat());
+      const added = await add(resource, ctx, rules.filter((r) => !revoked.has(r.id)), ensure);
+      // A CIDR whose altered rule is still there is not as configured, whatever was added for it.
+      for (const input of altered.keys()) if (error && added.get(input)?.ok) added.set(input, { ok: false, error });
       return { added, removed };
     },
   };

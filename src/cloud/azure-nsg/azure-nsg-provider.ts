@@ -8,10 +8,12 @@ import {
   type ResourceTarget,
 } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
+import { cidrsToEnsure, toEntry } from '../drift.ts';
 import { createNsgApiFactory, type NsgApi } from './client.ts';
 import { parseResource, type ParsedResource } from './config.ts';
+import { inspectRules } from './integrity.ts';
 import { account, planChange, type Plan, type PlannedWrite } from './plan.ts';
-import { cidrFamily, cidrKey, isOwnRule, planSlots } from './slots.ts';
+import { cidrFamily, cidrKey, planSlots } from './slots.ts';
 import { verifyNsg } from './verify.ts';
 
 /**
@@ -45,16 +47,15 @@ export function createAzureNsgProvider(deps: ProviderDeps): FirewallProvider {
       return verifyNsg(resource, opened.parsed, opened.api, opened.signal);
     },
 
-    async list(resource) {
+    async list(resource): Promise<ProviderEntry[]> {
       const { parsed, api, signal } = await open(resource);
-      const entries = new Map<string, ProviderEntry>();
-      for (const rule of (await api.getRules(signal)).filter((r) => isOwnRule(r.name, parsed.ruleBase))) {
-        for (const cidr of rule.sourcePrefixes) if (!entries.has(cidrKey(cidr))) entries.set(cidrKey(cidr), { cidr, ruleId: rule.name });
-      }
-      return [...entries.values()];
+      const acc = account(await api.getRules(signal), planSlots(resource, parsed), parsed);
+      return [...inspectRules(acc, parsed).values()].map((h) => toEntry(h.cidr, h.ruleId, h.problems));
     },
 
-    async apply(resource, change): Promise<ApplyResult> {
+    async apply(resource, requested): Promise<ApplyResult> {
+      // A repair is an add: every rule of the CIDR's family is written in full when it differs.
+      const change = { add: cidrsToEnsure(requested), remove: requested.remove };
       if (change.add.length === 0 && change.remove.length === 0) return { added: new Map(), removed: new Map() };
       const { parsed, api, signal } = await open(resource);
       const slots = planSlots(resource, parsed);
@@ -66,6 +67,7 @@ export function createAzureNsgProvider(deps: ProviderDeps): FirewallProvider {
         throw err;
       }
       const acc = account(rules, slots, parsed);
+      const broken = new Set([...inspectRules(acc, parsed)].filter(([, h]) => h.problems.length).map(([key]) => key));
       const plan = planChange(resource, parsed, acc, change, api.label);
       const failures = new Map<PlannedWrite, ProviderError>();
       // One at a time: Azure answers AnotherOperationInProgress to a second write on a busy NSG.
@@ -79,20 +81,23 @@ export function createAzureNsgProvider(deps: ProviderDeps): FirewallProvider {
       }
       if (failures.size) deps.logger.warn({ resource: resource.id, nsg: api.label, errors: [...failures.values()].map((e) => e.code) }, 'azure-nsg: some rule writes failed');
       const ruleOf = (cidr: string) => acc.slots.find((s) => s.family === cidrFamily(cidr))?.name;
-      return outcomes(change, plan, failures, ruleOf);
+      return outcomes(change, plan, failures, ruleOf, broken);
     },
   };
 }
 
 /**
  * Per-CIDR result. Every CIDR shares the outcome of the write(s) that moved it — one PUT per
- * rule carries all of them — except CIDRs refused up front (quota, priority, invalid).
+ * rule carries all of them — except CIDRs refused up front (quota, priority, invalid). A CIDR
+ * that was not intact (`broken`) needed every write carrying it; an intact one only those that
+ * newly add it, since a failed rewrite leaves its rules as they were.
  */
 function outcomes(
   change: ChangeSet,
   plan: Plan,
   failures: Map<PlannedWrite, ProviderError>,
   ruleOf: (cidr: string) => string | undefined,
+  broken: Set<string>,
 ): ApplyResult {
   const worst = (errors: ProviderError[]): ProviderError | undefined => errors.find((e) => !e.retryable) ?? errors[0];
   const failed = (pick: (w: PlannedWrite, key: string) => boolean, key: string) =>
@@ -100,7 +105,7 @@ function outcomes(
   const added = new Map<string, CidrOutcome>();
   for (const cidr of change.add) {
     const refused = plan.refused.get(cidr);
-    const error = refused ?? failed((w, k) => w.after.has(k) && !w.before.has(k), cidrKey(cidr));
+    const error = refused ?? failed((w, k) => w.after.has(k) && (broken.has(k) || !w.before.has(k)), cidrKey(cidr));
     added.set(cidr, error ? { ok: false, error } : { ok: true, ruleId: ruleOf(cidr) });
   }
   const removed = new Map<string, CidrOutcome>();

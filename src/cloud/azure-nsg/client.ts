@@ -104,6 +104,7 @@ function bind(c: CachedClient, nsg: AzureNsgId, lro: { updateIntervalInMs?: numb
 function toView(r: SecurityRule): RuleView {
   const prefixes = r.sourceAddressPrefixes?.length ? r.sourceAddressPrefixes : r.sourceAddressPrefix ? [r.sourceAddressPrefix] : [];
   const ports = r.destinationPortRanges?.length ? r.destinationPortRanges : r.destinationPortRange ? [r.destinationPortRange] : [];
+  const sourcePorts = r.sourcePortRanges?.length ? r.sourcePortRanges : r.sourcePortRange ? [r.sourcePortRange] : [];
   return {
     name: r.name ?? '',
     priority: r.priority ?? -1,
@@ -112,6 +113,7 @@ function toView(r: SecurityRule): RuleView {
     protocol: r.protocol ?? '',
     description: r.description ?? '',
     sourcePrefixes: prefixes,
+    sourcePorts,
     destinationPorts: ports,
     destinationAddressPrefix: r.destinationAddressPrefix ?? '',
   };

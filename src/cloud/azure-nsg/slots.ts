@@ -28,6 +28,7 @@ export interface RuleView {
   protocol: string;
   description: string;
   sourcePrefixes: string[];
+  sourcePorts: string[];
   destinationPorts: string[];
   destinationAddressPrefix: string;
 }
@@ -102,6 +103,7 @@ export function sameRule(view: RuleView, body: RuleBody): boolean {
     view.protocol.toLowerCase() === body.protocol.toLowerCase() &&
     view.description === body.description &&
     view.destinationAddressPrefix === body.destinationAddressPrefix &&
+    eq(view.sourcePorts, [body.sourcePortRange]) &&
     eq(view.destinationPorts, body.destinationPorts) &&
     eq(view.sourcePrefixes.map(cidrKey), body.sourcePrefixes.map(cidrKey))
   );

@@ -1,11 +1,12 @@
 import { ProviderError, type ApplyResult, type CidrOutcome, type FirewallProvider, type ResourceTarget } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
+import { cidrsToEnsure, toEntry } from '../drift.ts';
 import { canonicalCidr } from './cidrs.ts';
 import { createClientCache } from './clients.ts';
 import { FAMILIES, parseResource, type Family } from './config.ts';
 import { readRule, syncFamily, type FamilyOutcomes } from './family-sync.ts';
 import type { GcpSettings } from './operations.ts';
-import { ownershipError } from './rules.ts';
+import { ownershipError, ruleDrift } from './rules.ts';
 import { verifyResource } from './verify.ts';
 
 /**
@@ -36,13 +37,16 @@ export function createGcpFirewallProvider(deps: ProviderDeps): FirewallProvider 
     verify: (resource) => verifyResource(cache, settings, resource),
 
     async list(resource) {
-      const { config, ruleNames, clients } = await target(resource);
+      const { config, ruleNames, addBlocker, clients } = await target(resource);
       const rules = await Promise.all(FAMILIES.map((f) => readRule({ clients, config, settings }, ruleNames[f])));
       return rules.flatMap((rule) => {
         if (!rule) return [];
         const foreign = ownershipError(rule, resource, config);
         if (foreign) throw foreign;
-        return (rule.sourceRanges ?? []).map((raw) => ({ cidr: canonicalCidr(raw)?.cidr ?? raw, ruleId: rule.name ?? undefined }));
+        // One rule carries every port of its family: what is wrong with it is wrong for each of its CIDRs.
+        // With a config that cannot be trusted there is nothing to compare with (additions report it).
+        const problems = addBlocker ? [] : ruleDrift(rule, resource, config).problems;
+        return (rule.sourceRanges ?? []).map((raw) => toEntry(canonicalCidr(raw)?.cidr ?? raw, rule.name ?? undefined, problems));
       });
     },
 
@@ -51,7 +55,8 @@ export function createGcpFirewallProvider(deps: ProviderDeps): FirewallProvider 
       const result: ApplyResult = { added: new Map(), removed: new Map() };
       // Work per family on canonical CIDRs, then report under the caller's own spelling.
       const byFamily = { v4: { add: new Map<string, string>(), remove: new Map<string, string>() }, v6: { add: new Map(), remove: new Map() } };
-      for (const raw of change.add) {
+      // A repair is an add: the family's rule is rewritten in full when it was altered.
+      for (const raw of cidrsToEnsure(change)) {
         const c = canonicalCidr(raw);
         if (addBlocker) result.added.set(raw, { ok: false, error: addBlocker });
         else if (c) byFamily[c.family].add.set(raw, c.cidr);

@@ -1,5 +1,6 @@
 import type { protos } from '@google-cloud/compute';
 import { ProviderError, type PortRange, type ResourceTarget } from '../../engine/ports.ts';
+import { accessLabel, accessProblems } from '../drift.ts';
 import type { GcpFirewallConfig } from './config.ts';
 
 export type Firewall = protos.google.cloud.compute.v1.IFirewall;
@@ -76,4 +77,45 @@ export function ruleBody(
     sourceRanges,
     ...(config.targetTags?.length ? { targetTags: config.targetTags } : {}),
   };
+}
+
+export interface RuleDrift {
+  /** Empty when the rule holds what EntryGuard writes (source ranges and description aside). */
+  problems: string[];
+  /**
+   * Only a new rule can fix it: whether a rule's direction or its allow/deny action can be
+   * changed in place could not be confirmed, and the access is gone already, so it is deleted
+   * and inserted again.
+   */
+  recreate: boolean;
+}
+
+/**
+ * How one of our rules differs from what EntryGuard writes for it: `allowed` (protocols and
+ * ports), priority, direction, enabled, target tags, and no other kind of source or target.
+ * The description is a label (rewritten with the next write) and logging opens nothing: neither
+ * is compared. Pure.
+ */
+export function ruleDrift(rule: Firewall, resource: ResourceTarget, config: GcpFirewallConfig): RuleDrift {
+  const where = `rule ${rule.name}`;
+  const problems = accessProblems(labels(toAllowed(resource.ports)), labels(rule.allowed ?? []), where);
+  const list = (xs: readonly string[] | null | undefined) => [...(xs ?? [])].sort().join(', ');
+  const denied = labels(rule.denied ?? []);
+  if (denied.length) problems.push(`${where}: denies ${denied.join(', ')} instead of allowing it`);
+  if ((rule.priority ?? 1000) !== config.priority) problems.push(`${where}: priority is ${rule.priority ?? 1000}, EntryGuard writes ${config.priority}`);
+  const direction = String(rule.direction ?? 'INGRESS');
+  if (direction !== 'INGRESS') problems.push(`${where}: direction is ${direction}, EntryGuard writes INGRESS`);
+  if (rule.disabled) problems.push(`${where}: is disabled`);
+  if (list(rule.targetTags) !== list(config.targetTags)) {
+    problems.push(`${where}: target tags are ${list(rule.targetTags) || '(none)'}, EntryGuard writes ${list(config.targetTags) || '(none)'}`);
+  }
+  if (rule.sourceTags?.length) problems.push(`${where}: also allows source tags ${list(rule.sourceTags)}`);
+  if (rule.sourceServiceAccounts?.length) problems.push(`${where}: also allows source service accounts ${list(rule.sourceServiceAccounts)}`);
+  if (rule.targetServiceAccounts?.length) problems.push(`${where}: applies only to service accounts ${list(rule.targetServiceAccounts)}`);
+  if (rule.destinationRanges?.length) problems.push(`${where}: applies only to destinations ${list(rule.destinationRanges)}`);
+  return { problems, recreate: denied.length > 0 || direction !== 'INGRESS' };
+}
+
+function labels(rules: Allowed[]): string[] {
+  return rules.flatMap((a) => (a.ports?.length ? a.ports.map((p) => accessLabel(String(a.IPProtocol), p)) : [accessLabel(String(a.IPProtocol))]));
 }

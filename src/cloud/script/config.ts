@@ -10,7 +10,7 @@ import { z } from 'zod';
 export const ScriptResourceConfig = z.object({
   apply: z.string().min(1, 'apply command is required'),
   revoke: z.string().min(1, 'revoke command is required'),
-  /** Prints the CIDRs currently allowed, one per line; enables drift repair. */
+  /** Prints the CIDRs (or bare IP addresses) currently allowed, one per line; enables drift repair. See list-output.ts. */
   list: z.string().min(1).optional(),
   /** Exits 0 when the target is reachable and changeable. */
   verify: z.string().min(1).optional(),

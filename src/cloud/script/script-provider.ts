@@ -7,7 +7,9 @@ import {
   type ResourceTarget,
 } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
+import { cidrsToEnsure, toEntry } from '../drift.ts';
 import { ScriptResourceConfig } from './config.ts';
+import { parseListOutput } from './list-output.ts';
 import { runCommand, type CommandResult } from './run-command.ts';
 
 /** Exit status a script uses to say "not now, try again" (sysexits.h EX_TEMPFAIL). */
@@ -39,7 +41,7 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
     return runCommand(command, { env, timeoutMs: config.timeoutSeconds * 1000, cwd: config.cwd, shell });
   }
 
-  async function change(
+  async function runEach(
     action: 'apply' | 'revoke',
     cidrs: string[],
     resource: ResourceTarget,
@@ -60,6 +62,7 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
 
   return {
     kind: 'script',
+    // `list` prints the whole allowlist, with addresses people put there by hand.
     listsForeignEntries: true,
 
     async verify(resource) {
@@ -81,18 +84,23 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
       const result = await run(config.list, { ...(await baseEnv(resource, config)), EG_ACTION: 'list' }, config);
       const outcome = toOutcome('list', result, config);
       if (!outcome.ok) throw outcome.error;
-      return result.stdout
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line && !line.startsWith('#'))
-        .map((cidr) => ({ cidr }));
+      const output = parseListOutput(result.stdout);
+      if (output.ignoredCount) {
+        deps.logger.warn(
+          { resourceId: resource.id, ignored: output.ignoredCount, lines: output.ignored },
+          `script list of resource "${resource.name}": ignored ${output.ignoredCount} line(s) that are not a CIDR or IP address`,
+        );
+      }
+      // A script's granularity is the CIDR: a listed one is intact.
+      return output.cidrs.map((cidr) => toEntry(cidr, undefined, []));
     },
 
-    async apply(resource, { add, remove }): Promise<ApplyResult> {
+    async apply(resource, change): Promise<ApplyResult> {
       const config = parseConfig(resource);
       // Removals first: they free room, and a failed add must not hold back a removal.
-      const removed = await change('revoke', remove, resource, config);
-      const added = await change('apply', add, resource, config);
+      const removed = await runEach('revoke', change.remove, resource, config);
+      // A repair runs `apply` again: it must be idempotent anyway (an add is retried after a crash).
+      const added = await runEach('apply', cidrsToEnsure(change), resource, config);
       return { added, removed };
     },
   };

@@ -101,6 +101,19 @@ export class FakeAzure {
     return this.nsg(id).rules.get(name.toLowerCase())?.properties;
   }
 
+  /** Someone deletes a rule in the portal: gone at once, no operation. */
+  removeRule(id: string, name: string): void {
+    if (!this.nsg(id).rules.delete(name.toLowerCase())) throw new Error(`fake NSG ${id} has no rule ${name}`);
+  }
+
+  /** Someone edits a rule in the portal: the given properties change at once (set one to undefined to clear it). */
+  editRule(id: string, name: string, change: Partial<RuleProps>): void {
+    const rule = this.nsg(id).rules.get(name.toLowerCase());
+    if (!rule) throw new Error(`fake NSG ${id} has no rule ${name}`);
+    rule.properties = { ...rule.properties, ...change };
+    rule.etag = `W/"${randomUUID()}"`;
+  }
+
   /** Keeps the NSG busy with someone else's operation (writes get AnotherOperationInProgress) until released. */
   holdOperation(id: string): () => void {
     return this.store.hold(this.nsg(id));

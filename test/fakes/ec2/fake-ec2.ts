@@ -131,6 +131,13 @@ export class FakeEc2 {
     this.state.rules = this.state.rules.filter((r) => r.id !== ruleId);
   }
 
+  /** Edits a rule in place, as the console's "Edit inbound rules" (ModifySecurityGroupRules) does: same id, same tags. */
+  editRule(ruleId: string, change: Partial<Pick<SgRule, 'ipProtocol' | 'fromPort' | 'toPort' | 'description'>>): void {
+    const rule = this.state.rules.find((r) => r.id === ruleId);
+    if (!rule) throw new Error(`no rule ${ruleId}`);
+    Object.assign(rule, change);
+  }
+
   addPrefixList(p: Partial<PrefixList> = {}): PrefixList {
     const pl: PrefixList = {
       id: genId('pl'), name: 'test-pl', addressFamily: 'IPv4', maxEntries: 10, version: 1, state: 'create-complete', entries: [], ownerId: OWNER,

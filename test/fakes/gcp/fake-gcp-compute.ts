@@ -14,16 +14,18 @@ export type MethodName =
   | 'firewalls.get'
   | 'firewalls.list'
   | 'firewalls.patch'
+  | 'firewalls.update'
   | 'firewalls.delete'
   | 'globalOperations.get'
   | 'globalOperations.wait'
   | 'networks.get'
   | 'oauth.token';
 
-const MUTATIONS: MethodName[] = ['firewalls.insert', 'firewalls.patch', 'firewalls.delete'];
+const MUTATIONS: MethodName[] = ['firewalls.insert', 'firewalls.patch', 'firewalls.update', 'firewalls.delete'];
 const PERMISSIONS: Record<MethodName, string[]> = {
   'firewalls.insert': ['compute.firewalls.create', 'compute.networks.updatePolicy'],
   'firewalls.patch': ['compute.firewalls.update', 'compute.networks.updatePolicy'],
+  'firewalls.update': ['compute.firewalls.update', 'compute.networks.updatePolicy'],
   'firewalls.delete': ['compute.firewalls.delete', 'compute.networks.updatePolicy'],
   'firewalls.get': ['compute.firewalls.get'],
   'firewalls.list': ['compute.firewalls.list'],
@@ -65,6 +67,8 @@ export interface FakeGcp {
   firewalls(project: string): FirewallJson[];
   /** A rule that is not ours (or any rule), placed directly. */
   seedFirewall(project: string, fw: Partial<FirewallJson> & { name: string }): FirewallJson;
+  /** Someone edits a rule in the console: the given fields change at once (undefined clears one), no operation. */
+  editFirewall(project: string, name: string, change: Partial<FirewallJson>): FirewallJson;
   /** Keeps `name` busy with a running operation for `ms`: writes get 400 resourceNotReady. */
   busy(project: string, name: string, ms: number): void;
   /** Only these permissions for `email` (default: everything). */
@@ -198,6 +202,12 @@ export async function startFakeGcp(opts: { latencyMs?: number } = {}): Promise<F
       const merged = model.validate(project, { ...existing, ...body, name: existing.name }, existing);
       return model.startOp(project, 'patch', merged, requestId, () => model.firewalls.set(key, merged));
     }
+    if (route.method === 'firewalls.update') {
+      // PUT replaces the rule: every field not in the body is cleared. The network cannot change (assumed message).
+      const replaced = model.validate(project, { ...body, name: existing.name }, existing);
+      if (replaced.network !== existing.network) throw new GceError(400, 'invalid', "Invalid value for field 'resource.network': the network of a firewall rule cannot be changed.");
+      return model.startOp(project, 'update', replaced, requestId, () => model.firewalls.set(key, replaced));
+    }
     return model.startOp(project, 'delete', existing, requestId, () => model.firewalls.delete(key));
   }
 
@@ -215,6 +225,13 @@ export async function startFakeGcp(opts: { latencyMs?: number } = {}): Promise<F
       const full = model.validate(project, { direction: 'INGRESS', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['192.0.2.0/24'], ...fw }, undefined);
       model.put(project, full);
       return full;
+    },
+    editFirewall(project, name, change) {
+      const existing = model.firewalls.get(`${project}/${name}`);
+      if (!existing) throw new Error(`fake has no firewall ${project}/${name}`);
+      const edited = model.validate(project, { ...existing, ...change, name }, existing);
+      model.put(project, edited);
+      return edited;
     },
     busy(project, name, ms) {
       const fw = model.firewalls.get(`${project}/${name}`) ?? ({ name, id: '0', selfLink: `${BASE}/projects/${project}/global/firewalls/${name}` } as FirewallJson);
@@ -259,7 +276,7 @@ function routeOf(verb: string, path: string): Route {
   if (m && verb === 'GET') return { method: 'networks.get', project: m[1]!, name: m[2] };
   m = /^\/compute\/v1\/projects\/([^/]+)\/global\/firewalls(?:\/([^/]+))?$/.exec(path);
   const byVerb: Record<string, MethodName> = m?.[2]
-    ? { GET: 'firewalls.get', PATCH: 'firewalls.patch', DELETE: 'firewalls.delete' }
+    ? { GET: 'firewalls.get', PATCH: 'firewalls.patch', PUT: 'firewalls.update', DELETE: 'firewalls.delete' }
     : { GET: 'firewalls.list', POST: 'firewalls.insert' };
   const method = m ? byVerb[verb] : undefined;
   if (!m || !method) throw new GceError(404, 'notFound', `The requested URL ${path} was not found on this server.`);

@@ -1,6 +1,7 @@
 import {
   ProviderError,
   type ApplyResult,
+  type ChangeSet,
   type CidrOutcome,
   type FirewallProvider,
   type ProviderEntry,
@@ -19,8 +20,8 @@ export class MemoryFirewall implements FirewallProvider {
   /** Tests of the script-like case set this: list() then shows entries nobody recorded. */
   listsForeignEntries = false;
   readonly state = new Map<string, Set<string>>();
-  /** CIDRs whose rules someone damaged (a port range deleted): listed as not intact until repaired. */
-  readonly damaged = new Map<string, Map<string, string>>();
+  /** Per resource, CIDRs whose rules someone altered, with what list() reports as wrong. */
+  readonly damaged = new Map<string, Map<string, string[]>>();
   applyCalls = 0;
   delayMs = 0;
   private faults: Fault[] = [];
@@ -40,6 +41,13 @@ export class MemoryFirewall implements FirewallProvider {
     this.faults = [];
   }
 
+  /** Someone altered the rules of a present CIDR: list() reports it not intact until it is added or repaired. */
+  damage(resourceId: string, cidr: string, problems: string[] = ['tcp/443 missing']): void {
+    const map = this.damaged.get(resourceId) ?? new Map<string, string[]>();
+    map.set(cidr, problems);
+    this.damaged.set(resourceId, map);
+  }
+
   /** The next apply waits (after it started) until `release()`; `entered` resolves once it is inside. */
   pauseNextApply(): { entered: Promise<void>; release: () => void } {
     let release!: () => void;
@@ -52,22 +60,14 @@ export class MemoryFirewall implements FirewallProvider {
     return { reachable: true, permitted: true, capacityLeft: { v4: null, v6: null } };
   }
 
-  /** Someone removed part of a CIDR's rules by hand (e.g. "tcp/443 missing"). */
-  damage(resourceId: string, cidr: string, problem: string): void {
-    const map = this.damaged.get(resourceId) ?? new Map<string, string>();
-    map.set(cidr, problem);
-    this.damaged.set(resourceId, map);
-  }
-
   async list(resource: ResourceTarget): Promise<ProviderEntry[]> {
-    const damaged = this.damaged.get(resource.id);
     return this.cidrs(resource.id).map((cidr) => {
-      const problem = damaged?.get(cidr);
-      return { cidr, ruleId: `mem-${cidr}`, ...(problem ? { intact: false, problems: [problem] } : {}) };
+      const problems = this.damaged.get(resource.id)?.get(cidr);
+      return problems ? { cidr, ruleId: `mem-${cidr}`, intact: false, problems } : { cidr, ruleId: `mem-${cidr}`, intact: true };
     });
   }
 
-  async apply(resource: ResourceTarget, change: { add: string[]; remove: string[]; repair?: string[] | undefined }): Promise<ApplyResult> {
+  async apply(resource: ResourceTarget, change: ChangeSet): Promise<ApplyResult> {
     this.applyCalls += 1;
     if (this.gate) {
       const gate = this.gate;
@@ -89,9 +89,11 @@ export class MemoryFirewall implements FirewallProvider {
       this.damaged.get(resource.id)?.delete(cidr);
       return { ok: true, ruleId: `mem-${cidr}` };
     };
+    // A repair is an add (as in every provider): it leaves the CIDR exactly as configured.
+    const ensure = [...new Set([...change.add, ...(change.repair ?? [])])];
     return {
       removed: new Map(change.remove.map((c) => [c, outcome('remove', c)])),
-      added: new Map([...change.add, ...(change.repair ?? [])].map((c) => [c, outcome('add', c)])),
+      added: new Map(ensure.map((c) => [c, outcome('add', c)])),
     };
   }
 }

@@ -1,3 +1,4 @@
+/** CIDR parsing for the providers that compare what they read with what EntryGuard sent (AWS, script). */
 import { isIP } from 'node:net';
 
 export type Family = 'v4' | 'v6';
