@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
-import { auditEvents } from '../../src/db/schema/index.ts';
+import { and, eq, inArray } from 'drizzle-orm';
+import { auditEvents, resources as resourcesTable } from '../../src/db/schema/index.ts';
 import { startSession } from '../../src/engine/start-session.ts';
 import { getSession } from '../../src/engine/session-queries.ts';
 import { reconcileAll } from '../../src/engine/sweep.ts';
@@ -108,5 +108,45 @@ describe('sessions across AWS, Azure and GCP (emulators, real SDKs)', () => {
     expect(lab.cloudCidrs(sg!)).toEqual(['203.0.113.44/32']);
     const audit = await t.deps.db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.targetId, sg!.id)));
     expect(audit.map((a) => a.action).sort()).toEqual(['RECONCILE_MISSING_RULE', 'RECONCILE_ORPHANED_RULE']);
+  });
+
+  it('reconcile repairs drift rule by rule on every cloud: one port of a CIDR, one managed rule, one protocol', async () => {
+    const { org, resources, start, view } = await userOnAllClouds();
+    const [sg, nsg, gfw] = resources as [ResourceRow, ResourceRow, ResourceRow];
+    const ports = [
+      { protocol: 'tcp' as const, from: 22, to: 22 },
+      { protocol: 'tcp' as const, from: 443, to: 443 },
+      { protocol: 'udp' as const, from: 51820, to: 51820 },
+    ];
+    await t.deps.db.update(resourcesTable).set({ ports }).where(inArray(resourcesTable.id, resources.map((r) => r.id)));
+    const id = await start('203.0.113.45', '2001:db8::45');
+    await t.runJobs();
+    expect((await view(id)).state).toBe('ACTIVE');
+
+    // In the consoles: the tcp/443 rule of the v4 address goes (its tcp/22 and udp rules stay),
+    // the Azure managed tcp rule for IPv6 is deleted, and udp is taken out of the GCP v4 rule.
+    const ours = lab.ec2.inboundRules(sg.identifier, { key: 'entryguard:resource', value: sg.id });
+    const https = ours.find((r) => r.cidrIpv4 === '203.0.113.45/32' && r.fromPort === 443)!;
+    lab.ec2.removeRule(https.id);
+    const tcpV6 = lab.azure.rules(nsg.identifier).find((r) => r.name.toLowerCase() === `entryguard-${nsg.id}-tcp-v6`.toLowerCase())!;
+    lab.azure.removeRule(nsg.identifier, tcpV6.name);
+    const gcpV4 = lab.gcp.firewall('eg-lab', `${gfw.identifier}-v4`)!;
+    lab.gcp.editFirewall('eg-lab', gcpV4.name, { allowed: (gcpV4.allowed ?? []).filter((a) => a.IPProtocol !== 'udp') });
+
+    await reconcileAll(t.deps);
+    await t.runJobs();
+    expect(lab.ec2.inboundRules(sg.identifier, { key: 'entryguard:resource', value: sg.id }).filter((r) => r.cidrIpv4 === '203.0.113.45/32').map((r) => r.fromPort).sort()).toEqual([22, 443, 51820]);
+    expect(lab.azure.rules(nsg.identifier).some((r) => r.name.toLowerCase() === tcpV6.name.toLowerCase())).toBe(true);
+    expect(lab.gcp.firewall('eg-lab', gcpV4.name)!.allowed!.map((a) => a.IPProtocol).sort()).toEqual(['tcp', 'udp']);
+    const audit = await t.deps.db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), inArray(auditEvents.action, ['RECONCILE_ALTERED_RULE', 'RECONCILE_MISSING_RULE'])));
+    expect(audit.map((a) => a.targetId).sort()).toEqual([sg.id, nsg.id, gfw.id].sort());
+    expect(JSON.stringify(audit.find((a) => a.targetId === sg.id)!.details)).toMatch(/tcp\/443/);
+    expect((await view(id)).state).toBe('ACTIVE');
+
+    // Repaired means repaired: a second reconcile finds nothing.
+    await reconcileAll(t.deps);
+    await t.runJobs();
+    const again = await t.deps.db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), inArray(auditEvents.action, ['RECONCILE_ALTERED_RULE', 'RECONCILE_MISSING_RULE'])));
+    expect(again).toHaveLength(audit.length);
   });
 });
