@@ -87,13 +87,15 @@ export async function startServices(
         metrics.syncDuration.observe({ kind: report.kind, outcome: report.failed.length ? 'failed' : 'ok' }, ms / 1000);
       },
     });
+    // The SDKs the configured resources need are loaded before this worker takes any job: loading
+    // them takes seconds of CPU, and a job taken meanwhile would wait for it (while another worker
+    // could have done it at once).
+    await preloadProviders(deps).catch((err: unknown) => logger.warn({ err }, 'could not preload a provider; it loads on first use'));
     worker = await startWorker({ connectionString: runtime.url, taskList, logger, concurrency: config.worker.concurrency });
     // Whatever a crash interrupted (an intent recorded before a provider call, rules waiting for a
     // sync that died with its worker) is synced now, not at the next sweep.
     const resumed = await resumeUnfinishedWork(deps);
     if (resumed > 0) logger.info({ resources: resumed }, 'resuming unfinished firewall changes');
-    // Load the SDKs the configured resources need now, not in the middle of the first session.
-    void preloadProviders(deps).catch((err: unknown) => logger.warn({ err }, 'could not preload a provider; it loads on first use'));
   }
 
   let workerAlive = !!worker;

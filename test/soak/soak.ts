@@ -34,6 +34,8 @@ export interface SoakOptions {
   scriptDelaySeconds?: number;
   log?: (line: string) => void;
   seed?: number;
+  /** Where to keep every process's output (one file per pid), to see why a target was missed. */
+  logDir?: string | undefined;
 }
 
 export interface SoakResult {
@@ -45,6 +47,8 @@ export interface SoakResult {
   stuck: string[];
   /** Longest time (ms) a rule stayed in a firewall after its last session ended (or after the restart that freed it). */
   maxOutliveMs: number;
+  /** Which rule that was, and the kills and restarts around it. */
+  longestOutlive: string;
   seconds: number;
 }
 
@@ -57,6 +61,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'eg-soak-'));
   const lab = await startCloudLab({ latencyMs: opts.cloudLatencyMs ?? 150 });
   const procs: Proc[] = [];
+  const retired: Proc[] = [];
   const watch = new RemovalWatch();
   try {
     const world = await seedWorld(opts, lab, dir);
@@ -65,37 +70,42 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const firewallCidrs = () => world.resources.map((r) => ({ resourceId: r.id, cidrs: r.kind === 'script' ? readAllowlist(dir, 'soak-script') : lab.cloudCidrs(r) }));
     const poll = setInterval(() => watch.observe(firewallCidrs()), 100);
 
-    const result: SoakResult = { rounds: 0, kills: { sigkill: 0, sigterm: 0, inFlight: 0 }, sessions: 0, leaks: [], missing: [], stuck: [], maxOutliveMs: 0, seconds: 0 };
+    const result: SoakResult = { rounds: 0, kills: { sigkill: 0, sigterm: 0, inFlight: 0 }, sessions: 0, leaks: [], missing: [], stuck: [], maxOutliveMs: 0, longestOutlive: '', seconds: 0 };
     const leaks = new Set<string>();
     const missing = new Set<string>();
     for (let round = 1; round <= opts.rounds && Date.now() - started < opts.maxSeconds * 1000; round++) {
       const live = await liveSessions(opts.database, world);
       const idle = world.people.filter((p) => !live.some((s) => s.userId === p.id));
       const starts = shuffle(idle, random).slice(0, 3 + Math.floor(random() * 4));
-      const stops = shuffle(live, random).slice(0, Math.floor(random() * 4));
+      const stops = shuffle(live, random).slice(0, Math.floor(random() * (live.length / 2 + 1)));
       const actions = [
         ...starts.map((p) => () => startSession(procs, p, random).then(() => void result.sessions++)),
         ...stops.map((s) => () => stopSession(procs, world.people.find((p) => p.id === s.userId)!, s.id, random)),
       ];
       const running = Promise.allSettled(actions.map((a) => a()));
 
-      // The victim dies at a random moment, or (half the time) as soon as it is inside a script call.
-      const victimIndex = Math.floor(random() * procs.length);
-      const victim = procs[victimIndex]!;
+      // The victim dies at a random moment, or (half the time) the moment a process is inside a
+      // provider call (the script firewall's, whose caller we can tell by its pid).
+      let victimIndex = Math.floor(random() * procs.length);
       const inFlight = random() < 0.5;
       if (inFlight) {
-        const caught = await waitUntil('a call in flight', () => readCalls(dir, 'soak-script').some((c) => c.pid === victim.p.pid && c.end === undefined), 3_000, 10).then(
-          () => true,
-          () => false,
-        );
-        if (caught) result.kills.inFlight++;
+        const caller = await waitFor(() => {
+          const open = readCalls(dir, 'soak-script').filter((c) => c.end === undefined);
+          return procs.findIndex((p) => open.some((c) => c.pid === p.p.pid));
+        }, 3_000);
+        if (caller !== undefined) {
+          victimIndex = caller;
+          result.kills.inFlight++;
+        }
       } else {
         await sleep(random() * 1500);
       }
+      const victim = procs[victimIndex]!;
       const signal = random() < 0.85 ? 'SIGKILL' : 'SIGTERM';
       result.kills[signal === 'SIGKILL' ? 'sigkill' : 'sigterm']++;
       watch.killed(Date.now());
       await victim.p.kill(signal);
+      retired.push(victim);
       procs[victimIndex] = await spawnProc(dir, env);
       watch.restarted(Date.now());
       await running;
@@ -122,14 +132,22 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     result.leaks = [...leaks];
     result.missing = [...missing];
     result.stuck = await stuckSessions(opts.database);
-    result.maxOutliveMs = watch.maxOutliveMs(await endedAt(opts.database));
+    const outlive = watch.longestOutlive(await endedAt(opts.database));
+    result.maxOutliveMs = outlive.ms;
+    result.longestOutlive = world.resources.reduce((d, r) => d.replace(r.id, `${r.name} (${r.kind})`), outlive.detail);
     result.seconds = Math.round((Date.now() - started) / 1000);
     return result;
   } finally {
     await Promise.all(procs.map((p) => p.p.kill('SIGKILL')));
+    if (opts.logDir) await saveLogs(opts.logDir, [...procs, ...retired]);
     await lab.close();
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+async function saveLogs(dir: string, procs: Proc[]): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await Promise.all(procs.map((p) => fs.writeFile(path.join(dir, `entryguard-${p.p.pid}.log`), p.p.output())));
 }
 
 interface World {
@@ -143,7 +161,7 @@ async function seedWorld(opts: SoakOptions, lab: CloudLab, dir: string): Promise
     resources: 4,
     seed: async (db, orgId) => {
       const clouds = await lab.seedResources(db, orgId);
-      const script = await seedResource(db, orgId, { name: 'soak-script', kind: 'script', config: slowAllowlistConfig(dir, 'soak-script', opts.scriptDelaySeconds ?? 0.4) });
+      const script = await seedResource(db, orgId, { name: 'soak-script', kind: 'script', config: { ...slowAllowlistConfig(dir, 'soak-script', opts.scriptDelaySeconds ?? 0.3), concurrency: 4 } });
       return [...clouds, script as ResourceRow];
     },
   });
@@ -164,7 +182,7 @@ function processEnv(opts: SoakOptions, lab: CloudLab): Record<string, string> {
     TRUST_PROXY: 'loopback',
     DEMO: 'false',
     RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: opts.logDir ? 'debug' : 'warn',
     SOAK_CLOUD_OVERRIDES: JSON.stringify(overrides),
     ...lab.secretEnv(),
   };
@@ -286,12 +304,24 @@ export function formatSoakTable(r: SoakResult): string {
     ...rows.map(([name, value, target, ok]) => `| ${name} | ${value} | ${target} | ${ok ? 'ok' : 'MISSED'} |`),
   ];
   for (const [what, list] of [['leaks', r.leaks], ['missing', r.missing], ['stuck', r.stuck]] as const) if (list.length) lines.push(`${what}: ${list.slice(0, 10).join('; ')}`);
+  if (r.longestOutlive) lines.push(`longest: ${r.longestOutlive}`);
   return lines.join('\n');
 }
 
 export const soakPassed = (r: SoakResult) => r.leaks.length === 0 && r.missing.length === 0 && r.stuck.length === 0 && r.maxOutliveMs <= 3000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it gives an index (>= 0), or undefined after `ms`. */
+async function waitFor(probe: () => number, ms: number): Promise<number | undefined> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const i = probe();
+    if (i >= 0) return i;
+    await sleep(10);
+  }
+  return undefined;
+}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   const a = [...items];
