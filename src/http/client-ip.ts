@@ -1,4 +1,4 @@
-import { cidrContains, ipVersion, normalizeIp } from '../shared/ip.ts';
+import { cidrContains, ipVersion, normalizeIp, parseCidr } from '../shared/ip.ts';
 
 /**
  * Where a request really came from (DESIGN.md §4). The address opened on the firewalls is this
@@ -26,19 +26,10 @@ export function createTrustCheck(entries: readonly string[]): TrustCheck {
     const entry = raw.trim();
     const named = NAMED[entry.toLowerCase()];
     if (named) return named;
-    if (!isCidrOrIp(entry)) throw new Error(`TRUST_PROXY entry is not an IP address, CIDR or "loopback": ${entry}`);
-    return [entry.includes('/') ? entry : `${entry}/${ipVersion(entry) === 4 ? 32 : 128}`];
+    if (!parseCidr(entry)) throw new Error(`TRUST_PROXY entry is not an IP address, CIDR or "loopback": ${entry}`);
+    return [entry];
   });
   return (ip) => cidrs.some((cidr) => cidrContains(cidr, ip));
-}
-
-function isCidrOrIp(entry: string): boolean {
-  const [base = '', bits, ...rest] = entry.split('/');
-  const v = ipVersion(base);
-  if (!v || rest.length > 0) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d+$/.test(bits) && n >= 0 && n <= (v === 4 ? 32 : 128);
 }
 
 /**

@@ -49,6 +49,14 @@ describe('resolveClientIp', () => {
     expect(resolveClientIp('127.0.0.1', ' , ', loopback)).toBe('127.0.0.1');
   });
 
+  it('reads a hop a proxy wrote as uncompressed IPv6 as the address it is (never as a trusted neighbour)', () => {
+    // The real client 2001:db8::1:2:3:4 is outside the proxies' /120; read without its tail it
+    // looked like 2001:db8:: (trusted) and the spoofed hop to its left won.
+    const v6proxies = createTrustCheck(['2001:db8::/120']);
+    expect(resolveClientIp('2001:db8::5', '198.51.100.66, 2001:db8:0:0:1:2:3:4', v6proxies)).toBe('2001:db8::1:2:3:4');
+    expect(resolveClientIp('2001:db8::5', '198.51.100.66, 2001:0DB8:0000:0000:0000:0000:0000:0007', v6proxies)).toBe('198.51.100.66');
+  });
+
   it('accepts ports and brackets some proxies add', () => {
     expect(resolveClientIp('127.0.0.1', '198.51.100.9:52311', loopback)).toBe('198.51.100.9');
     expect(resolveClientIp('127.0.0.1', '[2001:db8::42]:443', loopback)).toBe('2001:db8::42');

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../shared/errors.ts';
-import { cidrContains } from '../../shared/ip.ts';
+import { isLoopbackIp } from '../../shared/ip.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Readiness } from '../readiness.ts';
 
@@ -47,7 +47,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
 function checkMetricsAccess(request: FastifyRequest, token: string | undefined): void {
   if (token === undefined) {
     const ip = request.clientIp;
-    if (ip && (cidrContains('127.0.0.0/8', ip) || cidrContains('::1/128', ip))) return;
+    if (ip && isLoopbackIp(ip)) return;
     throw new AppError('FORBIDDEN', 'Metrics are served to this machine only; set METRICS_TOKEN to scrape them from elsewhere.');
   }
   const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
