@@ -26,10 +26,26 @@ export function createTrustCheck(entries: readonly string[]): TrustCheck {
     const entry = raw.trim();
     const named = NAMED[entry.toLowerCase()];
     if (named) return named;
-    if (!parseCidr(entry)) throw new Error(`TRUST_PROXY entry is not an IP address, CIDR or "loopback": ${entry}`);
+    const cidr = parseCidr(entry);
+    if (!cidr) throw new Error(`TRUST_PROXY entry is not an IP address, CIDR or "loopback": ${entry}`);
+    if (cidr.bits === 0) throw new Error(`TRUST_PROXY entry ${entry} trusts every address: any caller could choose the address EntryGuard opens`);
     return [entry];
   });
   return (ip) => cidrs.some((cidr) => cidrContains(cidr, ip));
+}
+
+/** Wider than this, a trusted range likely holds machines that are not our proxies. */
+const WIDEST_QUIET_PREFIX = { 4: 16, 6: 48 } as const;
+
+/**
+ * TRUST_PROXY entries wider than /16 (IPv4) or /48 (IPv6): anyone holding an address in them can
+ * write X-Forwarded-For and so choose which address a session opens. Worth a warning at start.
+ */
+export function wideTrustRanges(entries: readonly string[]): string[] {
+  return entries.filter((entry) => {
+    const cidr = parseCidr(entry.trim());
+    return cidr !== undefined && cidr.bits < WIDEST_QUIET_PREFIX[cidr.version];
+  });
 }
 
 /**

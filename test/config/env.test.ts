@@ -62,6 +62,14 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('refuses a TRUST_PROXY that trusts every address (/0): anyone could then choose the address we open', () => {
+    for (const value of ['0.0.0.0/0', '::/0', '10.0.0.0/8, 0:0:0:0:0:0:0:0/0']) {
+      const err = problems({ TRUST_PROXY: value });
+      expect(err.issues.map((i) => i.path)).toEqual(['TRUST_PROXY']);
+      expect(err.message).toMatch(/TRUST_PROXY: ".*\/0" trusts every address/);
+    }
+  });
+
   it('reports every bad key in one error, with what to do', () => {
     const err = problems({
       DATABASE_URL: 'mysql://root:hunter2@db/app',

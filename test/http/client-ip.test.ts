@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTrustCheck, resolveClientIp } from '../../src/http/client-ip.ts';
+import { createTrustCheck, resolveClientIp, wideTrustRanges } from '../../src/http/client-ip.ts';
 
 const none = createTrustCheck([]);
 const loopback = createTrustCheck(['loopback']);
@@ -22,6 +22,16 @@ describe('createTrustCheck', () => {
     expect(() => createTrustCheck(['10.0.0.0/33'])).toThrow(/TRUST_PROXY/);
     expect(() => createTrustCheck(['proxy.internal'])).toThrow(/proxy\.internal/);
     expect(() => createTrustCheck(['10.0.0.0/8/1'])).toThrow();
+  });
+
+  it('refuses a /0 (every address a proxy: X-Forwarded-For would pick the address we open) and names ranges wider than /16 or /48', () => {
+    expect(() => createTrustCheck(['0.0.0.0/0'])).toThrow(/0\.0\.0\.0\/0.*every address/);
+    expect(() => createTrustCheck(['10.0.0.0/8', '::/0'])).toThrow(/::\/0/);
+    expect(wideTrustRanges(['loopback', '10.0.0.0/8', '172.16.0.0/12', '10.1.0.0/16', '192.0.2.7', '2001:db8::/32', '2001:db8:1::/48'])).toEqual([
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      '2001:db8::/32',
+    ]);
   });
 });
 
