@@ -30,8 +30,8 @@ const ACK_PRIORITY_MS = 250;
 const SLACK_BODY_LIMIT = 1024 * 1024;
 
 /**
- * Bolt's HTTP receiving on fastify: v0 HMAC signature over the raw body with the 5-minute
- * window (Bolt's own check), then `app.processEvent`. The HTTP answer is whatever the listener
+ * Bolt's HTTP receiving on fastify: v0 HMAC signature over the raw body (Bolt's own check)
+ * dated within five minutes either way of our clock, then `app.processEvent`. The HTTP answer is whatever the listener
  * passes to `ack()`, sent at once; the listener's slow work continues after it. Slack's retries
  * (x-slack-retry-num) of a payload already handled here are acknowledged and dropped.
  */
@@ -56,7 +56,7 @@ export function createFastifyReceiver(opts: FastifyReceiverOptions): FastifyRece
       const timestamp = Number(request.headers['x-slack-request-timestamp']);
       const valid =
         typeof signature === 'string' &&
-        Number.isFinite(timestamp) &&
+        isFreshTimestamp(timestamp, now()) &&
         isValidSlackRequest({ signingSecret: opts.signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp }, nowMilliseconds: now(), logger: boltLogger });
       if (!valid) return reply.code(401).send();
       const body = parseSlackBody(request.headers['content-type'], raw);
@@ -144,6 +144,17 @@ function sendAck(reply: FastifyReply, response: unknown) {
   if (response === undefined || response === '') return reply.code(200).send();
   if (typeof response === 'string') return reply.code(200).type('text/plain').send(response);
   return reply.code(200).send(response);
+}
+
+/** Slack's replay window: five minutes either way (https://api.slack.com/authentication/verifying-requests-from-slack). */
+const MAX_CLOCK_SKEW_S = 5 * 60;
+
+/**
+ * Bolt refuses only old timestamps; one dated in the future is refused too, or a request signed
+ * ahead of time (or by a clock set forward) stays replayable until that time has passed.
+ */
+function isFreshTimestamp(timestampS: number, nowMs: number): boolean {
+  return Number.isFinite(timestampS) && Math.abs(nowMs / 1000 - timestampS) <= MAX_CLOCK_SKEW_S;
 }
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);

@@ -39,6 +39,13 @@ describe('POST /slack/events signature checks', () => {
     await nothingHappened();
   });
 
+  it('answers 401 to a validly signed request dated more than five minutes ahead (a pre-signed replay), and changes nothing', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect((await h.post(body(), { ts: now + 3600 })).status).toBe(401);
+    expect((await h.post(body(), { ts: now + 301 })).status).toBe(401);
+    await nothingHappened();
+  });
+
   it('answers 401 without signature headers, and to a body changed after signing', async () => {
     const b = body();
     expect((await fetch(h.url, { method: 'POST', body: b, headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(401);
