@@ -40,7 +40,7 @@ export const ENV_HINTS: Record<string, string> = {
   ORG_CONFIG: 'set the path of an organization YAML file, or unset it',
   DEMO: 'or unset it (the demo then runs only without DATABASE_URL)',
   TEAMS_LOCAL: 'true only to try the bot with the Agents Playground or Bot Framework Emulator (never in production), or unset it',
-  RATE_LIMIT_PER_MINUTE: 'requests per minute per client address on the API and claim pages; 0 turns the limit off, unset means 1200',
+  RATE_LIMIT_PER_MINUTE: 'requests per minute per client address on everything but the chat webhooks and probes; 0 turns the limit off, unset means 1200',
   METRICS_TOKEN: 'set a long random string (Prometheus sends it as a bearer token), or unset it to serve /metrics to loopback only',
 };
 

@@ -32,7 +32,7 @@ export interface HttpDeps {
   claimTtlSeconds: number;
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
-  /** Requests per minute per client address on the API and claim pages; 0 or unset = no limit. */
+  /** Requests per minute per client address on every route but the chat webhooks and probes; 0 or unset = no limit. */
   rateLimitPerMinute?: number;
   /** Bearer token for /metrics; unset = loopback callers only. */
   metricsToken?: string | undefined;

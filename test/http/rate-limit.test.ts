@@ -51,6 +51,27 @@ describe('the HTTP rate limit', () => {
     await app.close();
   });
 
+  it('decides on the route the request matched: percent-encoding the path does not step around it', async () => {
+    const { app } = await createTestServer(t, { rateLimitPerMinute: 3 });
+    const from = (url: string) => app.inject({ url, remoteAddress: '198.51.100.4' });
+    for (let i = 0; i < 3; i++) expect((await from('/api/v1/me')).statusCode).toBe(401);
+    // The router decodes these to /api/v1/sessions, /api/v1/me and /c/<token>: the same routes, the same budget.
+    for (const url of ['/%61pi/v1/sessions', '/api/v1/%6De', '/api/%76%31/me', `/%63/${'x'.repeat(43)}`]) {
+      expect((await from(url)).statusCode, url).toBe(429);
+    }
+    await app.close();
+  });
+
+  it('counts requests for paths that match no route, so probing for them is limited too', async () => {
+    const { app } = await createTestServer(t, { rateLimitPerMinute: 2 });
+    const from = (url: string) => app.inject({ url, remoteAddress: '198.51.100.5' });
+    expect((await from('/nothing-here')).statusCode).toBe(404);
+    expect((await from('/%2e%2e/etc/passwd')).statusCode).toBe(404);
+    expect((await from('/nothing-here')).statusCode).toBe(429);
+    expect((await from('/healthz')).statusCode).toBe(200);
+    await app.close();
+  });
+
   it('is off with 0', async () => {
     const { app } = await createTestServer(t, { rateLimitPerMinute: 0 });
     for (let i = 0; i < 20; i++) expect((await app.inject({ url: '/api/v1/me', remoteAddress: '198.51.100.3' })).statusCode).toBe(401);

@@ -5,8 +5,16 @@ import type { TeamsTransport } from './transport/adapter.ts';
 import type { TeamsTurn } from './transport/turn.ts';
 import { InboundActivity } from './types.ts';
 
-/** Activities are small; a card click is a few kilobytes. */
-const BODY_LIMIT = 256 * 1024;
+/**
+ * The largest activity Teams sends us, refused (413) past it before the token is checked. A post
+ * in Teams holds about 28 KB, counting text, links and mentions ("Limits and specifications for
+ * Microsoft Teams", https://learn.microsoft.com/microsoftteams/limits-specifications-teams), and
+ * Bot Framework message activities carry it twice (`text`, and the `text/html` attachment);
+ * Microsoft counts in UTF-16, where UTF-8 needs up to 1.5 times as many bytes. 2 × 28 KB × 1.5
+ * = 84 KB, plus the envelope (ids, channelData, entities). A card click (`invoke`) carries only
+ * the button's data, a few hundred bytes.
+ */
+export const TEAMS_BODY_LIMIT = 96 * 1024;
 
 /**
  * POST /api/messages as its own encapsulated plugin: JSON body, then the transport
@@ -15,7 +23,8 @@ const BODY_LIMIT = 256 * 1024;
  */
 export function teamsRoutes(p: { transport: TeamsTransport; bot: (turn: TeamsTurn) => Promise<void>; logger: Logger }): FastifyPluginAsync {
   return async (app) => {
-    app.post(MESSAGES_PATH, { bodyLimit: BODY_LIMIT }, async (req, reply) => {
+    // Not rate-limited per address (http/rate-limit.ts): every tenant's activities come from Microsoft's.
+    app.post(MESSAGES_PATH, { bodyLimit: TEAMS_BODY_LIMIT, config: { rateLimit: false } }, async (req, reply) => {
       const body = req.body;
       if (!InboundActivity.safeParse(body).success) return reply.code(400).send({ error: 'Not a Bot Framework activity' });
       const res = await p.transport.process(req.headers.authorization ?? '', body as Record<string, unknown>, p.bot).catch((err: unknown) => {

@@ -17,9 +17,9 @@ export interface HealthRouteOptions {
  * database, or an outage would restart every pod); /readyz says it can do its job.
  */
 export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOptions): Promise<void> {
-  app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/healthz', { config: { rateLimit: false } }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', { config: { rateLimit: false } }, async (request, reply) => {
     let result: Readiness;
     try {
       result = await opts.readiness();
@@ -37,7 +37,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
   });
 
   // Metrics name routes, states and counts: not secrets, but nothing the internet needs either.
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { config: { rateLimit: false } }, async (request, reply) => {
     checkMetricsAccess(request, opts.metricsToken);
     const text = await opts.metrics.registry.metrics();
     return reply.header('content-type', opts.metrics.registry.contentType).header('cache-control', 'no-store').send(text);

@@ -66,6 +66,15 @@ describe('POST /slack/events signature checks', () => {
     await nothingHappened();
   });
 
+  it('answers 413 naming the Slack cap (64 KiB) to a body larger than any Slack sends, before reading it as a command', async () => {
+    for (const size of [64 * 1024 + 1, 2 * 1024 * 1024]) {
+      const res = await h.post(`${body()}&pad=${'x'.repeat(size)}`);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ error: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than the 64 KiB allowed.' });
+    }
+    await nothingHappened();
+  });
+
   it('answers Slack’s certificate check (ssl_check=1) with 200 and does nothing', async () => {
     const res = await fetch(h.url, { method: 'POST', body: 'ssl_check=1&token=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(res.status).toBe(200);
