@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiKeys, sessions } from '../../src/db/schema/index.ts';
 import { ApprovalResult, AuditPage, ExtendResult, Me, Session, SessionList, StopResult } from '../../src/http/api/schemas.ts';
 import { BODY_LIMIT } from '../../src/http/server.ts';
-import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
+import type { TestEngine } from '../helpers/engine.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../helpers/seed.ts';
-import { bearer, createTestServer, keyFor } from './helpers.ts';
+import { bearer, keyFor, useTestServer } from './helpers.ts';
 
 let t: TestEngine;
 let app: FastifyInstance;
@@ -45,14 +45,10 @@ async function seed() {
   };
 }
 
-beforeAll(async () => {
-  t = await createTestEngine();
-  ({ app } = await createTestServer(t));
+useTestServer(async (engine, server) => {
+  t = engine;
+  app = server;
   fx = await seed();
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
 });
 
 const post = (url: string, key: string | undefined, payload?: unknown, remoteAddress = '203.0.113.7') =>
