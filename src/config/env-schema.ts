@@ -39,7 +39,7 @@ export const ENV_HINTS: Record<string, string> = {
   CLAIM_TTL_SECONDS: 'or unset it for 300 (5 minutes)',
   ORG_CONFIG: 'set the path of an organization YAML file, or unset it',
   DEMO: 'or unset it (the demo then runs only without DATABASE_URL)',
-  TEAMS_LOCAL: 'true only to try the bot with the Agents Playground or Bot Framework Emulator (never in production), or unset it',
+  TEAMS_LOCAL: 'true only to try the bot with the Agents Playground or Bot Framework Emulator on this machine (HOST on loopback, never in production), or unset it',
   RATE_LIMIT_PER_MINUTE: 'requests per minute per client address on everything but the chat webhooks and probes; 0 turns the limit off, unset means 1200',
   METRICS_TOKEN: 'set a long random string (Prometheus sends it as a bearer token), or unset it to serve /metrics to loopback only',
 };
@@ -149,7 +149,8 @@ export const Env = z.object({
   TEAMS_APP_ID: nonEmpty.optional(),
   TEAMS_APP_PASSWORD: optionalSecret,
   TEAMS_TENANT_ID: nonEmpty.optional(),
-  TEAMS_LOCAL: z.stringbool({ error: 'must be true or false' }).default(false),
+  // Exactly true/false: a switch that turns token checks off should not also answer to "1" or "on".
+  TEAMS_LOCAL: z.stringbool({ truthy: ['true'], falsy: ['false'], case: 'sensitive', error: 'must be exactly true or false' }).default(false),
 });
 export type Env = z.output<typeof Env>;
 

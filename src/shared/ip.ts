@@ -118,6 +118,16 @@ export function isLoopbackIp(ip: string): boolean {
 }
 
 /**
+ * Whether a host name or address (as in HOST, or a URL's host, brackets allowed) can only mean
+ * this machine: `localhost` or a loopback address. Other names are not resolved: DNS could say
+ * anything.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || (parseIp(h) !== undefined && isLoopbackIp(h));
+}
+
+/**
  * The network an address stands for when counting a client: the address itself for IPv4, its /64
  * for IPv6 (one host or home usually has a whole /64 and can pick any address in it).
  */

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { isLoopbackIp } from '../../shared/ip.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { MESSAGES_PATH } from './ids.ts';
 import type { TeamsTransport } from './transport/adapter.ts';
@@ -25,6 +26,10 @@ export function teamsRoutes(p: { transport: TeamsTransport; bot: (turn: TeamsTur
   return async (app) => {
     // Not rate-limited per address (http/rate-limit.ts): every tenant's activities come from Microsoft's.
     app.post(MESSAGES_PATH, { bodyLimit: TEAMS_BODY_LIMIT, config: { rateLimit: false } }, async (req, reply) => {
+      if (!p.transport.authEnabled && !isLocalRequest(req.socket.remoteAddress, req.headers)) {
+        p.logger.warn({ peer: req.socket.remoteAddress }, 'teams: local mode refused an activity that did not come straight from this machine');
+        return reply.code(403).send({ error: 'Teams local mode accepts activities from this machine only' });
+      }
       const body = req.body;
       if (!InboundActivity.safeParse(body).success) return reply.code(400).send({ error: 'Not a Bot Framework activity' });
       const res = await p.transport.process(req.headers.authorization ?? '', body as Record<string, unknown>, p.bot).catch((err: unknown) => {
@@ -35,4 +40,16 @@ export function teamsRoutes(p: { transport: TeamsTransport; bot: (turn: TeamsTur
       return reply.code(res.status).send(res.body ?? '');
     });
   };
+}
+
+/** Headers a proxy adds: in local mode a request that went through one is not a local tool's. */
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'];
+
+/**
+ * Local mode trusts unsigned activities, so it takes them only from a program on this machine:
+ * the socket's peer is loopback (never a forwarded header, which the caller writes) and no proxy
+ * passed the request on — a reverse proxy on this host would make everyone look local.
+ */
+function isLocalRequest(peer: string | undefined, headers: Record<string, unknown>): boolean {
+  return peer !== undefined && isLoopbackIp(peer) && FORWARDING_HEADERS.every((h) => headers[h] === undefined);
 }
