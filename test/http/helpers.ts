@@ -33,6 +33,7 @@ export async function createTestServer(t: TestEngine, opts: Partial<Omit<HttpDep
     metrics,
     rateLimitPerMinute: opts.rateLimitPerMinute,
     metricsToken: opts.metricsToken,
+    chatRoutes: opts.chatRoutes,
   });
   return { app, metrics };
 }

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFastifyReceiver } from '../../src/chat/slack/fastify-receiver.ts';
+import { teamsRoutes } from '../../src/chat/teams/routes.ts';
+import { createTeamsTransport } from '../../src/chat/teams/transport/adapter.ts';
 import { createRateLimiter } from '../../src/http/rate-limit.ts';
 import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { createTestServer } from './helpers.ts';
@@ -69,6 +72,21 @@ describe('the HTTP rate limit', () => {
     expect((await from('/%2e%2e/etc/passwd')).statusCode).toBe(404);
     expect((await from('/nothing-here')).statusCode).toBe(429);
     expect((await from('/healthz')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('leaves the chat webhooks alone: every workspace and tenant calls from the platform’s shared addresses', async () => {
+    const logger = t.deps.logger;
+    const chatRoutes = [
+      createFastifyReceiver({ signingSecret: 'test-signing-secret', logger }).routes,
+      teamsRoutes({ transport: createTeamsTransport({}), bot: async () => undefined, logger }),
+    ];
+    const { app } = await createTestServer(t, { rateLimitPerMinute: 2, chatRoutes });
+    const activity = { type: 'message', id: '1', channelId: 'msteams', serviceUrl: 'http://localhost:9/', from: { id: '29:a' }, conversation: { id: 'a:1' }, recipient: { id: '28:b' }, text: 'hi' };
+    for (let i = 0; i < 5; i++) {
+      expect((await app.inject({ method: 'POST', url: '/slack/events', payload: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'POST', url: '/api/messages', payload: activity })).statusCode).toBe(200);
+    }
     await app.close();
   });
 
