@@ -21,7 +21,7 @@ export interface AppConfig {
     publicUrlV6: string | undefined;
     /** CIDRs of proxies whose X-Forwarded-For is honoured; empty = none. */
     trustProxy: readonly string[];
-    /** Requests per minute per client address on the API and claim pages; 0 = no limit. */
+    /** Requests per minute per client address on every route but the chat webhooks and probes; 0 = no limit. */
     rateLimitPerMinute: number;
     /** Bearer token for /metrics; unset = loopback callers only. */
     metricsToken: string | undefined;

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ipVersion } from '../shared/ip.ts';
+import { formatIp, parseCidr } from '../shared/ip.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,15 +32,15 @@ export const ENV_HINTS: Record<string, string> = {
   PUBLIC_URL: 'set the URL browsers reach EntryGuard at (e.g. https://entryguard.example.com), or unset it for http://localhost:PORT',
   PUBLIC_URL_V4: 'set an http(s) URL whose host name has only an IPv4 address (e.g. https://v4.entryguard.example.com), or unset it',
   PUBLIC_URL_V6: 'set an http(s) URL whose host name has only an IPv6 address (e.g. https://v6.entryguard.example.com), or unset it',
-  TRUST_PROXY: 'list proxy IPs or CIDRs separated by commas (e.g. 10.0.0.0/8,192.0.2.7) or "loopback", or unset it to trust no proxy',
+  TRUST_PROXY: 'list your proxies\' own IPs or CIDRs separated by commas (e.g. 10.0.1.0/24,192.0.2.7) or "loopback", or unset it to trust no proxy',
   LOG_LEVEL: 'or unset it for info',
   NODE_ENV: 'or unset it for development',
   WORKER_CONCURRENCY: 'or unset it for 4',
   CLAIM_TTL_SECONDS: 'or unset it for 300 (5 minutes)',
   ORG_CONFIG: 'set the path of an organization YAML file, or unset it',
   DEMO: 'or unset it (the demo then runs only without DATABASE_URL)',
-  TEAMS_LOCAL: 'true only to try the bot with the Agents Playground or Bot Framework Emulator (never in production), or unset it',
-  RATE_LIMIT_PER_MINUTE: 'requests per minute per client address on the API and claim pages; 0 turns the limit off, unset means 1200',
+  TEAMS_LOCAL: 'true only to try the bot with the Agents Playground or Bot Framework Emulator on this machine (HOST on loopback, never in production), or unset it',
+  RATE_LIMIT_PER_MINUTE: 'requests per minute per client address on everything but the chat webhooks and probes; 0 turns the limit off, unset means 1200',
   METRICS_TOKEN: 'set a long random string (Prometheus sends it as a bearer token), or unset it to serve /metrics to loopback only',
 };
 
@@ -98,29 +98,24 @@ const Host = z
 /** Loopback as CIDRs, so consumers need to understand only one notation. */
 const LOOPBACK_CIDRS = ['127.0.0.0/8', '::1/128'];
 
-/** Proxies whose X-Forwarded-For is believed (DESIGN.md §4), normalised to CIDRs. */
+/**
+ * Proxies whose X-Forwarded-For is believed (DESIGN.md §4), normalised to canonical CIDRs. A /0
+ * is refused: with every address a "proxy", any caller writes the address we open.
+ */
 export const TrustProxy = z.string().transform((value, ctx) => {
   const out: string[] = [];
   for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (raw.toLowerCase() === 'loopback') out.push(...LOOPBACK_CIDRS);
-    else {
-      const cidr = toCidr(raw);
-      if (cidr) out.push(cidr);
-      else ctx.addIssue({ code: 'custom', message: `"${raw}" is not an IP address, a CIDR or "loopback"` });
+    if (raw.toLowerCase() === 'loopback') {
+      out.push(...LOOPBACK_CIDRS);
+      continue;
     }
+    const cidr = parseCidr(raw);
+    if (!cidr) ctx.addIssue({ code: 'custom', message: `"${raw}" is not an IP address, a CIDR or "loopback"` });
+    else if (cidr.bits === 0) ctx.addIssue({ code: 'custom', message: `"${raw}" trusts every address, so any caller could choose the address EntryGuard opens; list your proxies' own addresses` });
+    else out.push(`${formatIp(cidr)}/${cidr.bits}`);
   }
   return [...new Set(out)];
 });
-
-function toCidr(raw: string): string | undefined {
-  const [ip = '', bits, extra] = raw.split('/');
-  const v = ipVersion(ip);
-  if (!v || extra !== undefined) return undefined;
-  const width = v === 4 ? 32 : 128;
-  if (bits === undefined) return `${ip.toLowerCase()}/${width}`;
-  if (!/^\d+$/.test(bits) || Number(bits) > width) return undefined;
-  return `${ip.toLowerCase()}/${Number(bits)}`;
-}
 
 const optionalSecret = nonEmpty.optional();
 
@@ -154,7 +149,8 @@ export const Env = z.object({
   TEAMS_APP_ID: nonEmpty.optional(),
   TEAMS_APP_PASSWORD: optionalSecret,
   TEAMS_TENANT_ID: nonEmpty.optional(),
-  TEAMS_LOCAL: z.stringbool({ error: 'must be true or false' }).default(false),
+  // Exactly true/false: a switch that turns token checks off should not also answer to "1" or "on".
+  TEAMS_LOCAL: z.stringbool({ truthy: ['true'], falsy: ['false'], case: 'sensitive', error: 'must be exactly true or false' }).default(false),
 });
 export type Env = z.output<typeof Env>;
 

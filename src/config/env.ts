@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type AppConfig, withRedactedPrinting } from './app-config.ts';
 import { ConfigError, type ConfigIssue } from './config-error.ts';
+import { isLoopbackHost } from '../shared/ip.ts';
 import { ENV_HINTS, ENV_KEYS, Env, SECRET_KEYS } from './env-schema.ts';
 
 export { describeConfig, type AppConfig, type DatabaseConfig } from './app-config.ts';
@@ -47,6 +48,14 @@ export function loadConfig(env: Record<string, string | undefined>, opts: LoadCo
     if (publicUrl.startsWith('https:') && e[key]?.startsWith('http:')) {
       issues.push(envIssue(key, 'must use https:// because PUBLIC_URL does (browsers block http from an https page)', raw[key], false));
     }
+  }
+  // Local mode takes unsigned activities; the HTTP layer accepts them from loopback peers only,
+  // and listening only on loopback keeps everyone else from even reaching the endpoint.
+  if (e.TEAMS_LOCAL && !e.TEAMS_APP_ID && !isLoopbackHost(e.HOST)) {
+    issues.push({
+      path: 'TEAMS_LOCAL',
+      message: `true (local mode: Teams activities without a token) is allowed only while HOST is a loopback address such as 127.0.0.1, ::1 or localhost (got HOST "${e.HOST}") — unset TEAMS_LOCAL, or set HOST=127.0.0.1`,
+    });
   }
   if (issues.length) throw new ConfigError('Invalid environment', issues);
 

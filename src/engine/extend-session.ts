@@ -3,13 +3,14 @@ import { sessions } from '../db/schema/index.ts';
 import { AppError } from '../shared/errors.ts';
 import { formatMinutes } from '../shared/duration.ts';
 import { MINUTE_MS } from '../shared/clock.ts';
-import { recordAudit, type Actor } from './audit.ts';
+import { recordAudit } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 import { lockSession } from './end-session.ts';
 import { canExtend } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
 import { scheduleExpiryWarning } from './expiry-warning.ts';
 import { loadActiveUser } from './users.ts';
+import { actsAsSessionAdmin, type UserActor } from './powers.ts';
 
 export interface ExtendSessionInput {
   sessionId: string;
@@ -17,7 +18,7 @@ export interface ExtendSessionInput {
   /** Extend only if the session still ends at this time: a chat button carries the expiry it was
    *  rendered with, so a double click (or a stale card) extends once. Otherwise changes nothing. */
   ifExpiresAt?: Date | undefined;
-  actor: Actor & { userId: string; orgId: string };
+  actor: UserActor;
 }
 
 export interface ExtendResult {
@@ -41,7 +42,7 @@ export async function extendSession(deps: EngineDeps, input: ExtendSessionInput)
     }
     const me = await loadActiveUser(tx, actor.orgId, actor.userId);
     const session = await lockSession(tx, input.sessionId);
-    if (!session || session.orgId !== me.orgId || (session.userId !== me.id && !me.isAdmin)) {
+    if (!session || session.orgId !== me.orgId || (session.userId !== me.id && !actsAsSessionAdmin(me, actor))) {
       throw new AppError('SESSION_NOT_FOUND', 'No such session.');
     }
     if (!canExtend(session.state) || !session.expiresAt || !session.startedAt) {

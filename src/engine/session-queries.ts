@@ -1,5 +1,5 @@
 import { AppError } from '../shared/errors.ts';
-import type { Actor } from './audit.ts';
+import { actsAsApprover, actsAsSessionAdmin, type UserActor } from './powers.ts';
 import type { EngineDeps } from './deps.ts';
 import { loadSessionViews, type SessionView } from './session-view.ts';
 import { LIVE_STATES } from './state-machine.ts';
@@ -9,17 +9,18 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { runUseCase } from './use-case.ts';
 
-type UserActor = Actor & { userId: string; orgId: string };
 
 /**
- * One session, for its owner, an org admin or one of its approvers. Reading is not audited; a
- * refusal is. Errors: SESSION_NOT_FOUND (also for someone else's, so ids cannot be probed).
+ * One session, for its owner, an org admin or one of its approvers (each as far as the actor's
+ * credential carries that power: see powers.ts). Reading is not audited; a refusal is.
+ * Errors: SESSION_NOT_FOUND (also for someone else's, so ids cannot be probed).
  */
 export async function getSession(deps: Pick<EngineDeps, 'db'>, actor: UserActor, sessionId: string): Promise<SessionView> {
   return runUseCase(deps, actor, { action: 'SESSION_VIEW', targetType: 'session', targetId: sessionId }, async (tx) => {
     const me = await loadActiveUser(tx, actor.orgId, actor.userId);
     const [view] = /^[0-9a-f-]{36}$/i.test(sessionId) ? await loadSessionViews(tx, { orgId: me.orgId, ids: [sessionId] }) : [];
-    if (!view || (view.userId !== me.id && !me.isAdmin && !(await isApproverOf(tx, me.id, view.id)))) {
+    const allowed = view && (view.userId === me.id || actsAsSessionAdmin(me, actor) || (actsAsApprover(actor) && (await isApproverOf(tx, me.id, view.id))));
+    if (!view || !allowed) {
       throw new AppError('SESSION_NOT_FOUND', 'No such session.');
     }
     return view;
@@ -40,7 +41,7 @@ export async function listOrgSessions(
 ): Promise<SessionView[]> {
   return runUseCase(deps, actor, { action: 'SESSION_LIST_ALL', targetType: 'org', targetId: actor.orgId }, async (tx) => {
     const me = await loadActiveUser(tx, actor.orgId, actor.userId);
-    if (!me.isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can list every session.');
+    if (!actsAsSessionAdmin(me, actor)) throw new AppError('FORBIDDEN', 'Only an admin can list every session.');
     return loadSessionViews(tx, { orgId: me.orgId, states: opts.states ?? [...LIVE_STATES, 'EXPIRING'], limit: opts.limit ?? 500 });
   });
 }

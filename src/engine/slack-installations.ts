@@ -36,3 +36,21 @@ export async function loadSlackInstallation(db: Db, teamId: string): Promise<Sla
   const [row] = await db.select().from(slackInstallations).where(eq(slackInstallations.teamId, teamId));
   return row;
 }
+
+/** Every installation's team id and sealed token (a handful of rows: one per workspace). */
+export async function listSealedSlackTokens(db: Db): Promise<{ teamId: string; botTokenSealed: string }[]> {
+  return db.select({ teamId: slackInstallations.teamId, botTokenSealed: slackInstallations.botTokenSealed }).from(slackInstallations);
+}
+
+/**
+ * Replaces a workspace's sealed token only if it still is `from` (another process may have
+ * re-sealed it, or a re-install replaced it, meanwhile). Returns whether it did.
+ */
+export async function replaceSealedSlackToken(db: Db, teamId: string, from: string, to: string): Promise<boolean> {
+  const rows = await db
+    .update(slackInstallations)
+    .set({ botTokenSealed: to })
+    .where(and(eq(slackInstallations.teamId, teamId), eq(slackInstallations.botTokenSealed, from)))
+    .returning({ teamId: slackInstallations.teamId });
+  return rows.length > 0;
+}

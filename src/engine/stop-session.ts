@@ -1,14 +1,15 @@
 import { AppError } from '../shared/errors.ts';
-import { recordAudit, type Actor } from './audit.ts';
+import { recordAudit } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 import { beginEnding, lockSession } from './end-session.ts';
 import { canStop } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
 import { loadActiveUser } from './users.ts';
+import { actsAsSessionAdmin, type UserActor } from './powers.ts';
 
 export interface StopSessionInput {
   sessionId: string;
-  actor: Actor & { userId: string; orgId: string };
+  actor: UserActor;
   /** The admin "stop any session" path: always reason ADMIN, and the actor must be an admin. */
   asAdmin?: boolean;
 }
@@ -32,10 +33,11 @@ export async function stopSession(deps: EngineDeps, input: StopSessionInput): Pr
     const me = await loadActiveUser(tx, actor.orgId, actor.userId);
     const session = await lockSession(tx, input.sessionId);
     const isOwner = session?.userId === me.id;
-    if (!session || session.orgId !== me.orgId || (!isOwner && !me.isAdmin)) {
+    const isAdmin = actsAsSessionAdmin(me, actor);
+    if (!session || session.orgId !== me.orgId || (!isOwner && !isAdmin)) {
       throw new AppError('SESSION_NOT_FOUND', 'No such session.');
     }
-    if (input.asAdmin && !me.isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can do that.');
+    if (input.asAdmin && !isAdmin) throw new AppError('FORBIDDEN', 'Only an admin can do that.');
     if (!canStop(session.state)) {
       await recordAudit(tx, actor, {
         action: 'SESSION_STOP',

@@ -1,4 +1,4 @@
-import { cidrContains, ipVersion, normalizeIp } from '../shared/ip.ts';
+import { cidrContains, ipVersion, normalizeIp, parseCidr } from '../shared/ip.ts';
 
 /**
  * Where a request really came from (DESIGN.md §4). The address opened on the firewalls is this
@@ -26,19 +26,26 @@ export function createTrustCheck(entries: readonly string[]): TrustCheck {
     const entry = raw.trim();
     const named = NAMED[entry.toLowerCase()];
     if (named) return named;
-    if (!isCidrOrIp(entry)) throw new Error(`TRUST_PROXY entry is not an IP address, CIDR or "loopback": ${entry}`);
-    return [entry.includes('/') ? entry : `${entry}/${ipVersion(entry) === 4 ? 32 : 128}`];
+    const cidr = parseCidr(entry);
+    if (!cidr) throw new Error(`TRUST_PROXY entry is not an IP address, CIDR or "loopback": ${entry}`);
+    if (cidr.bits === 0) throw new Error(`TRUST_PROXY entry ${entry} trusts every address: any caller could choose the address EntryGuard opens`);
+    return [entry];
   });
   return (ip) => cidrs.some((cidr) => cidrContains(cidr, ip));
 }
 
-function isCidrOrIp(entry: string): boolean {
-  const [base = '', bits, ...rest] = entry.split('/');
-  const v = ipVersion(base);
-  if (!v || rest.length > 0) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d+$/.test(bits) && n >= 0 && n <= (v === 4 ? 32 : 128);
+/** Wider than this, a trusted range likely holds machines that are not our proxies. */
+const WIDEST_QUIET_PREFIX = { 4: 16, 6: 48 } as const;
+
+/**
+ * TRUST_PROXY entries wider than /16 (IPv4) or /48 (IPv6): anyone holding an address in them can
+ * write X-Forwarded-For and so choose which address a session opens. Worth a warning at start.
+ */
+export function wideTrustRanges(entries: readonly string[]): string[] {
+  return entries.filter((entry) => {
+    const cidr = parseCidr(entry.trim());
+    return cidr !== undefined && cidr.bits < WIDEST_QUIET_PREFIX[cidr.version];
+  });
 }
 
 /**

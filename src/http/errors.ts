@@ -95,7 +95,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
 }
 
 export function logAndMap(request: FastifyRequest, err: unknown, bodyLimit: number): MappedError {
-  const mapped = mapError(err, bodyLimit);
+  // A route may set its own cap (the chat webhooks do): the 413 names the one that applied.
+  const mapped = mapError(err, request.routeOptions.bodyLimit ?? bodyLimit);
   const route = request.routeOptions.url ?? 'unmatched';
   if (mapped.internal) request.log.error({ err, route }, 'request failed');
   else request.log.debug({ code: mapped.code, route }, 'request refused');

@@ -32,19 +32,30 @@ export function createRateLimiter(opts: { perMinute: number; now?: () => number;
   };
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * `false` on a route that is not counted per client address: chat webhooks (signed, and sent
+     * from Slack's and Microsoft's shared addresses, so one budget would be every customer's) and
+     * the probes. Everything else, including paths that match no route, is counted.
+     */
+    rateLimit?: false;
+  }
+}
+
 /**
- * Limits the routes anyone on the internet can call — the REST API and the claim pages — per
- * client address (the TRUST_PROXY-resolved one, so a proxy's address is not everyone's; an IPv6
- * client by its /64, which it could otherwise walk through). Chat
- * webhooks (signed, and from Slack's and Microsoft's shared addresses) and probes are not counted.
- * The default budget is generous because a whole office behind one NAT shares an address.
+ * A request budget per client address (the TRUST_PROXY-resolved one, so a proxy's address is
+ * not everyone's; an IPv6 client by its /64, which it could otherwise walk through). Decided on
+ * the route the router matched — never on the URL text, which percent-encoding can spell in
+ * many ways (/%61pi/v1/… is /api/v1/…) — and counting unmatched paths too, so a route is
+ * limited unless it says otherwise (`config: { rateLimit: false }`). The default budget is
+ * generous because a whole office behind one NAT shares an address.
  */
 export function installRateLimit(app: FastifyInstance, opts: { perMinute: number; now?: () => number }): void {
   if (opts.perMinute <= 0) return;
   const take = createRateLimiter(opts);
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url;
-    if (!path.startsWith('/api/v1/') && !path.startsWith('/c/')) return;
+    if (request.routeOptions.config.rateLimit === false) return;
     const decision = take(request.clientIp ? clientNetwork(request.clientIp) : 'unknown');
     if (decision.allowed) return;
     void reply.header('retry-after', String(decision.retryAfterSeconds));

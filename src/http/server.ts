@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { EngineDeps } from '../engine/deps.ts';
 import type { Logger } from '../shared/logger.ts';
-import { createTrustCheck, resolveClientIp } from './client-ip.ts';
+import { createTrustCheck, resolveClientIp, wideTrustRanges } from './client-ip.ts';
 import { installErrorHandlers } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { Readiness } from './readiness.ts';
@@ -32,7 +32,7 @@ export interface HttpDeps {
   claimTtlSeconds: number;
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
-  /** Requests per minute per client address on the API and claim pages; 0 or unset = no limit. */
+  /** Requests per minute per client address on every route but the chat webhooks and probes; 0 or unset = no limit. */
   rateLimitPerMinute?: number;
   /** Bearer token for /metrics; unset = loopback callers only. */
   metricsToken?: string | undefined;
@@ -50,6 +50,13 @@ export const BODY_LIMIT = 16 * 1024;
  */
 export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
   const isTrusted = createTrustCheck(deps.trustProxy);
+  const wide = wideTrustRanges(deps.trustProxy);
+  if (wide.length) {
+    deps.logger.warn(
+      { ranges: wide },
+      'TRUST_PROXY trusts ranges wider than /16 (IPv4) or /48 (IPv6): any machine in them can set X-Forwarded-For and choose the address a session opens; list only your proxies',
+    );
+  }
   checkUrls({ PUBLIC_URL: deps.publicUrl, PUBLIC_URL_V4: deps.publicUrlV4, PUBLIC_URL_V6: deps.publicUrlV6 });
 
   const app = Fastify({

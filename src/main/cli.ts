@@ -4,7 +4,7 @@ import { ConfigError } from '../config/config-error.ts';
 import { PROVIDER_KINDS } from '../cloud/registry.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { configApply, configValidate } from './commands/config-commands.ts';
-import { createApiKeyCommand } from './commands/api-key-command.ts';
+import { createApiKeyCommand, listApiKeysCommand, revokeApiKeyCommand } from './commands/api-key-command.ts';
 import { doctorCommand } from './commands/doctor-command.ts';
 import { openDatabase } from './database.ts';
 import { type Services } from './services.ts';
@@ -20,7 +20,9 @@ const USAGE = `Usage: entryguard <command>
   migrate                       bring the database schema up to date and exit
   config validate FILE          check an organization file
   config apply FILE [--dry-run] apply an organization file (prints the diff)
-  api-key create --org SLUG --email EMAIL [--name NAME] [--scopes a,b] [--expires-days N]
+  api-key create --org SLUG --email EMAIL [--name NAME] [--scopes a,b] [--expires-days N (1-365, default 90)]
+  api-key list [--org SLUG] [--email EMAIL] [--all]   keys, their owners, expiry and last use
+  api-key revoke ID|PREFIX [--org SLUG]               refused from its next request on
   doctor                        verify every resource now and print a table
 
 Configuration comes from the environment; see README.md.`;
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       scopes: { type: 'string' },
       'expires-days': { type: 'string' },
+      all: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,18 +76,20 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'create' && values.org && values.email) {
         return withEngine(config, logger, (deps) =>
           createApiKeyCommand(
-            deps.db,
+            deps,
             {
               org: values.org!,
               email: values.email!,
               name: values.name ?? 'cli',
               scopes: (values.scopes ?? 'sessions:read,sessions:write').split(',').map((s) => s.trim()).filter(Boolean),
-              expiresInDays: values['expires-days'] ? Number(values['expires-days']) : undefined,
+              expiresInDays: values['expires-days'],
             },
             out,
           ),
         );
       }
+      if (sub === 'list') return withEngine(config, logger, (deps) => listApiKeysCommand(deps, { org: values.org, email: values.email, all: !!values.all }, out));
+      if (sub === 'revoke' && file) return withEngine(config, logger, (deps) => revokeApiKeyCommand(deps, { key: file, org: values.org }, out));
       break;
   }
   out(USAGE);

@@ -28,7 +28,7 @@ export async function ensureDemo(deps: SyncDeps, knownKinds: readonly string[]):
     await verifyResource(deps, r.id);
   }
   const key = await deps.db.transaction((tx) =>
-    createApiKey(tx, { orgId: admin.orgId, userId: admin.id, name: 'demo', scopes: [...API_SCOPES], actor: systemActor(admin.orgId, 'demo') }),
+    createApiKey(tx, { orgId: admin.orgId, userId: admin.id, name: 'demo', scopes: [...API_SCOPES], now: deps.clock.now(), actor: systemActor(admin.orgId, 'demo') }),
   );
   return key.token;
 }

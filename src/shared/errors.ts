@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'SESSION_NOT_FOUND'
+  | 'API_KEY_NOT_FOUND'
   | 'USER_NOT_FOUND'
   | 'USER_DISABLED'
   | 'ORG_NOT_FOUND'
@@ -36,6 +37,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
   USER_DISABLED: 403,
   ORG_NOT_FOUND: 404,

@@ -21,6 +21,6 @@ describe('ip helpers', () => {
     expect(clientNetwork('203.0.113.7')).toBe('203.0.113.7');
     expect(clientNetwork('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
     expect(clientNetwork('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
-    expect(clientNetwork('::1')).toBe('0:0:0:0::/64');
+    expect(clientNetwork('::1')).toBe('::/64');
   });
 });

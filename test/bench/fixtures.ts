@@ -26,7 +26,7 @@ export async function seedBenchOrg(db: Db, opts: { users: number; resources: num
   const users: BenchUser[] = [];
   for (let i = 0; i < opts.users; i++) {
     const u = await seedUser(db, org.id, { email: `bench-${i}@example.com` });
-    const key = await db.transaction((tx) => createApiKey(tx, { orgId: org.id, userId: u.id, name: 'bench', scopes: [...API_SCOPES], actor: systemActor(org.id, 'bench') }));
+    const key = await db.transaction((tx) => createApiKey(tx, { orgId: org.id, userId: u.id, name: 'bench', scopes: [...API_SCOPES], now: new Date(), actor: systemActor(org.id, 'bench') }));
     users.push({ id: u.id, orgId: org.id, email: u.email, key: key.token });
   }
   await seedRole(db, org.id, { members: users.map((u) => u.id), resources: resources.map((r) => r.id) });

@@ -62,6 +62,14 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('refuses a TRUST_PROXY that trusts every address (/0): anyone could then choose the address we open', () => {
+    for (const value of ['0.0.0.0/0', '::/0', '10.0.0.0/8, 0:0:0:0:0:0:0:0/0']) {
+      const err = problems({ TRUST_PROXY: value });
+      expect(err.issues.map((i) => i.path)).toEqual(['TRUST_PROXY']);
+      expect(err.message).toMatch(/TRUST_PROXY: ".*\/0" trusts every address/);
+    }
+  });
+
   it('reports every bad key in one error, with what to do', () => {
     const err = problems({
       DATABASE_URL: 'mysql://root:hunter2@db/app',
@@ -173,5 +181,25 @@ describe('loadConfig', () => {
     expect(err.issues.map((i) => i.path).sort()).toEqual(['METRICS_TOKEN', 'RATE_LIMIT_PER_MINUTE', 'TEAMS_LOCAL']);
     expect(err.message).not.toContain('short-secret');
     expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).http.rateLimitPerMinute).toBe(0);
+  });
+
+  it('takes TEAMS_LOCAL as exactly true or false, nothing that merely looks like one', () => {
+    expect(loadConfig({ TEAMS_LOCAL: 'true' }).teams.local).toBe(true);
+    expect(loadConfig({ TEAMS_LOCAL: 'false' }).teams.local).toBe(false);
+    for (const value of ['1', 'yes', 'on', 'enabled', 'TRUE', 'True', 'y', '0', 'off']) {
+      expect(problems({ TEAMS_LOCAL: value }).issues.map((i) => i.path), value).toEqual(['TEAMS_LOCAL']);
+    }
+  });
+
+  it('refuses Teams local mode (no token checks) unless the server listens on loopback only', () => {
+    for (const HOST of ['127.0.0.1', '::1', 'localhost', '127.0.0.2']) expect(loadConfig({ TEAMS_LOCAL: 'true', HOST }).teams.local).toBe(true);
+    for (const HOST of ['0.0.0.0', '::', '192.0.2.10', 'eg.example.com']) {
+      const err = problems({ TEAMS_LOCAL: 'true', HOST });
+      expect(err.issues.map((i) => i.path), HOST).toEqual(['TEAMS_LOCAL']);
+      expect(err.message).toContain('only while HOST is a loopback address');
+    }
+    // With an app id every activity is token-checked: local mode is not in effect, HOST is free.
+    expect(loadConfig({ TEAMS_LOCAL: 'true', TEAMS_APP_ID: 'a', TEAMS_APP_PASSWORD: 'p', HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
   });
 });

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiKeys, sessions } from '../../src/db/schema/index.ts';
 import { ApprovalResult, AuditPage, ExtendResult, Me, Session, SessionList, StopResult } from '../../src/http/api/schemas.ts';
 import { BODY_LIMIT } from '../../src/http/server.ts';
-import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
+import type { TestEngine } from '../helpers/engine.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../helpers/seed.ts';
-import { bearer, createTestServer, keyFor } from './helpers.ts';
+import { bearer, keyFor, useTestServer } from './helpers.ts';
 
 let t: TestEngine;
 let app: FastifyInstance;
@@ -36,20 +36,19 @@ async function seed() {
     bobKey: (await keyFor(t, bob, [...all])).token,
     aliceReadOnly: (await keyFor(t, alice, ['sessions:read'])).token,
     adminKey: (await keyFor(t, admin, [...all, 'sessions:admin', 'audit:read'])).token,
+    adminWithoutAdminScope: (await keyFor(t, admin, [...all, 'audit:read'])).token,
+    carolReader: (await keyFor(t, carol, ['sessions:read'])).token,
+    carolApproverReader: (await keyFor(t, carol, ['sessions:read', 'approvals:write'])).token,
     bobAdminScope: (await keyFor(t, bob, ['sessions:admin', 'audit:read'])).token,
     carolKey: (await keyFor(t, carol, ['approvals:write'])).token,
     daveKey: (await keyFor(t, dave, [...all, 'approvals:write'])).token,
   };
 }
 
-beforeAll(async () => {
-  t = await createTestEngine();
-  ({ app } = await createTestServer(t));
+useTestServer(async (engine, server) => {
+  t = engine;
+  app = server;
   fx = await seed();
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
 });
 
 const post = (url: string, key: string | undefined, payload?: unknown, remoteAddress = '203.0.113.7') =>
@@ -248,6 +247,27 @@ describe('admin', () => {
     expect((await get('/api/v1/audit?from=yesterday', fx.adminKey)).statusCode).toBe(400);
     expect((await get('/api/v1/audit', fx.bobAdminScope)).statusCode).toBe(403);
   });
+
+  it("an admin's key without sessions:admin acts on its owner's own sessions only: someone else's is 404 to read, extend and stop", async () => {
+    const s = await startAs(fx.aliceKey);
+    await t.runJobs();
+    const key = fx.adminWithoutAdminScope;
+    expect((await get(`/api/v1/sessions/${s.id}`, key)).statusCode).toBe(404);
+    expect((await post(`/api/v1/sessions/${s.id}/extend`, key, { additionalHours: 1 })).statusCode).toBe(404);
+    expect((await post(`/api/v1/sessions/${s.id}/stop`, key)).statusCode).toBe(404);
+    const after = Session.parse((await get(`/api/v1/sessions/${s.id}`, fx.aliceKey)).json());
+    expect(after).toMatchObject({ state: 'ACTIVE', expiresAt: s.expiresAt });
+    const own = await startAs(key);
+    expect((await get(`/api/v1/sessions/${own.id}`, key)).statusCode).toBe(200);
+    expect((await post(`/api/v1/sessions/${own.id}/stop`, key)).statusCode).toBe(200);
+
+    // With the scope, the same admin reads, extends and stops it (reason ADMIN).
+    expect((await get(`/api/v1/sessions/${s.id}`, fx.adminKey)).statusCode).toBe(200);
+    const extended = await post(`/api/v1/sessions/${s.id}/extend`, fx.adminKey, { additionalHours: 1 });
+    expect(extended.statusCode, extended.body).toBe(200);
+    const stopped = await post(`/api/v1/sessions/${s.id}/stop`, fx.adminKey);
+    expect(StopResult.parse(stopped.json()).session).toMatchObject({ state: 'EXPIRING', endedReason: 'ADMIN' });
+  });
 });
 
 describe('approvals', () => {
@@ -270,5 +290,14 @@ describe('approvals', () => {
 
     await t.runJobs();
     expect(Session.parse((await get(`/api/v1/sessions/${s.id}`, fx.daveKey)).json()).state).toBe('ACTIVE');
+  });
+
+  it('an approver reads a request asked of them only with a key that may approve (approvals:write)', async () => {
+    const s = await startAs(fx.daveKey);
+    expect((await get(`/api/v1/sessions/${s.id}`, fx.carolReader)).statusCode).toBe(404);
+    const seen = await get(`/api/v1/sessions/${s.id}`, fx.carolApproverReader);
+    expect(seen.statusCode, seen.body).toBe(200);
+    expect(Session.parse(seen.json())).toMatchObject({ state: 'AWAITING_APPROVAL' });
+    await post(`/api/v1/sessions/${s.id}/stop`, fx.daveKey);
   });
 });

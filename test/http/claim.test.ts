@@ -1,13 +1,13 @@
 import { eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claims, sessions } from '../../src/db/schema/index.ts';
 import { createClaim } from '../../src/engine/claims.ts';
 import { stopSession } from '../../src/engine/stop-session.ts';
 import { connectSource } from '../../src/http/routes/claim.ts';
-import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
+import type { TestEngine } from '../helpers/engine.ts';
 import { actorOf, seedOrg, seedResource, seedRole, seedUser } from '../helpers/seed.ts';
-import { cookieHeader, createTestServer, csrfField, freePort, PUBLIC_URL } from './helpers.ts';
+import { cookieHeader, createTestServer, csrfField, freePort, PUBLIC_URL, useTestServer } from './helpers.ts';
 
 const V6_URL = 'https://v6.eg.example.test';
 
@@ -24,15 +24,11 @@ async function seed() {
   return { org, alice, r1 };
 }
 
-beforeAll(async () => {
-  t = await createTestEngine();
-  ({ app } = await createTestServer(t, { publicUrlV6: V6_URL }));
+useTestServer(async (engine, server) => {
+  t = engine;
+  app = server;
   fx = await seed();
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
-});
+}, { publicUrlV6: V6_URL });
 
 const newClaim = async (ttlSeconds = 300) =>
   (await createClaim(t.deps, { orgId: fx.org.id, userId: fx.alice.id, durationMinutes: 120, origin: 'slack', ttlSeconds, actor: actorOf(fx.alice) })).token;

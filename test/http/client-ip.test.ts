@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTrustCheck, resolveClientIp } from '../../src/http/client-ip.ts';
+import { createTrustCheck, resolveClientIp, wideTrustRanges } from '../../src/http/client-ip.ts';
 
 const none = createTrustCheck([]);
 const loopback = createTrustCheck(['loopback']);
@@ -22,6 +22,16 @@ describe('createTrustCheck', () => {
     expect(() => createTrustCheck(['10.0.0.0/33'])).toThrow(/TRUST_PROXY/);
     expect(() => createTrustCheck(['proxy.internal'])).toThrow(/proxy\.internal/);
     expect(() => createTrustCheck(['10.0.0.0/8/1'])).toThrow();
+  });
+
+  it('refuses a /0 (every address a proxy: X-Forwarded-For would pick the address we open) and names ranges wider than /16 or /48', () => {
+    expect(() => createTrustCheck(['0.0.0.0/0'])).toThrow(/0\.0\.0\.0\/0.*every address/);
+    expect(() => createTrustCheck(['10.0.0.0/8', '::/0'])).toThrow(/::\/0/);
+    expect(wideTrustRanges(['loopback', '10.0.0.0/8', '172.16.0.0/12', '10.1.0.0/16', '192.0.2.7', '2001:db8::/32', '2001:db8:1::/48'])).toEqual([
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      '2001:db8::/32',
+    ]);
   });
 });
 
@@ -47,6 +57,14 @@ describe('resolveClientIp', () => {
     expect(resolveClientIp('10.0.0.2', '10.1.2.3, 10.0.0.7', proxies)).toBe('10.1.2.3');
     expect(resolveClientIp('127.0.0.1', undefined, loopback)).toBe('127.0.0.1');
     expect(resolveClientIp('127.0.0.1', ' , ', loopback)).toBe('127.0.0.1');
+  });
+
+  it('reads a hop a proxy wrote as uncompressed IPv6 as the address it is (never as a trusted neighbour)', () => {
+    // The real client 2001:db8::1:2:3:4 is outside the proxies' /120; read without its tail it
+    // looked like 2001:db8:: (trusted) and the spoofed hop to its left won.
+    const v6proxies = createTrustCheck(['2001:db8::/120']);
+    expect(resolveClientIp('2001:db8::5', '198.51.100.66, 2001:db8:0:0:1:2:3:4', v6proxies)).toBe('2001:db8::1:2:3:4');
+    expect(resolveClientIp('2001:db8::5', '198.51.100.66, 2001:0DB8:0000:0000:0000:0000:0000:0007', v6proxies)).toBe('198.51.100.66');
   });
 
   it('accepts ports and brackets some proxies add', () => {

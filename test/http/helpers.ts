@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import type { Logger } from 'pino';
 import { createApiKey, type ApiScope } from '../../src/engine/api-keys.ts';
 import { systemActor } from '../../src/engine/audit.ts';
@@ -7,7 +8,7 @@ import { countSessionsByState } from '../../src/engine/session-stats.ts';
 import { createMetrics, type Metrics } from '../../src/http/metrics.ts';
 import type { Readiness } from '../../src/http/readiness.ts';
 import { createHttpServer, type HttpDeps } from '../../src/http/server.ts';
-import type { TestEngine } from '../helpers/engine.ts';
+import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 export const PUBLIC_URL = 'https://eg.example.test';
 
@@ -32,8 +33,27 @@ export async function createTestServer(t: TestEngine, opts: Partial<Omit<HttpDep
     metrics,
     rateLimitPerMinute: opts.rateLimitPerMinute,
     metricsToken: opts.metricsToken,
+    chatRoutes: opts.chatRoutes,
   });
   return { app, metrics };
+}
+
+/**
+ * A test engine and the real server for the whole file: created before its tests (then `ready`
+ * runs, to seed), closed after them.
+ */
+export function useTestServer(ready: (t: TestEngine, app: FastifyInstance) => Promise<void>, opts: Parameters<typeof createTestServer>[1] = {}): void {
+  let t: TestEngine | undefined;
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    t = await createTestEngine();
+    ({ app } = await createTestServer(t, opts));
+    await ready(t, app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.close();
+  });
 }
 
 /** An API key for `user` with the given scopes; returns the token to send. */
@@ -43,6 +63,7 @@ export async function keyFor(t: TestEngine, user: { id: string; orgId: string },
     userId: user.id,
     name: `test-${scopes.join('+') || 'none'}`,
     scopes,
+    now: t.clock.now(),
     ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}),
     actor: systemActor(user.orgId, 'test'),
   });

@@ -80,3 +80,18 @@ describe('request logs', () => {
     await app.close();
   });
 });
+
+describe('start-up warnings', () => {
+  it('names a TRUST_PROXY range wider than /16 (IPv4) or /48 (IPv6): whoever holds an address in it chooses the client address', async () => {
+    const log = captureLogger();
+    const wide = await createTestServer(t, { logger: log.logger, trustProxy: ['loopback', '10.0.0.0/8', '2001:db8::/32', '192.168.0.0/16'] });
+    const warning = log.records().find((r) => r.level === 40 && String(r.msg).includes('TRUST_PROXY'));
+    expect(warning).toMatchObject({ ranges: ['10.0.0.0/8', '2001:db8::/32'] });
+    await wide.app.close();
+
+    const quiet = captureLogger();
+    const narrow = await createTestServer(t, { logger: quiet.logger, trustProxy: ['10.1.0.0/16', '2001:db8:1::/48'] });
+    expect(quiet.records().filter((r) => String(r.msg).includes('TRUST_PROXY'))).toEqual([]);
+    await narrow.app.close();
+  });
+});

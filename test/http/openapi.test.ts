@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
-import { createTestServer } from './helpers.ts';
+import { useTestServer } from './helpers.ts';
 
-let t: TestEngine;
 let app: FastifyInstance;
-beforeAll(async () => {
-  t = await createTestEngine();
-  ({ app } = await createTestServer(t));
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
+useTestServer(async (_engine, server) => {
+  app = server;
 });
 
 const EXPECTED = [
@@ -24,6 +17,8 @@ const EXPECTED = [
   'GET /api/v1/admin/sessions',
   'POST /api/v1/admin/sessions/{id}/stop',
   'GET /api/v1/audit',
+  'GET /api/v1/admin/api-keys',
+  'POST /api/v1/admin/api-keys/{id}/revoke',
   'GET /api/v1/me',
 ];
 

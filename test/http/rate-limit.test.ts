@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFastifyReceiver } from '../../src/chat/slack/fastify-receiver.ts';
+import { teamsRoutes } from '../../src/chat/teams/routes.ts';
+import { createTeamsTransport } from '../../src/chat/teams/transport/adapter.ts';
 import { createRateLimiter } from '../../src/http/rate-limit.ts';
 import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { createTestServer } from './helpers.ts';
@@ -48,6 +51,42 @@ describe('the HTTP rate limit', () => {
     expect((await from('2001:db8:5:6::99', '/api/v1/me')).statusCode).toBe(429);
     expect((await from('2001:db8:5:7::1', '/api/v1/me')).statusCode).toBe(401);
     for (let i = 0; i < 5; i++) expect((await from('198.51.100.1', '/healthz')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('decides on the route the request matched: percent-encoding the path does not step around it', async () => {
+    const { app } = await createTestServer(t, { rateLimitPerMinute: 3 });
+    const from = (url: string) => app.inject({ url, remoteAddress: '198.51.100.4' });
+    for (let i = 0; i < 3; i++) expect((await from('/api/v1/me')).statusCode).toBe(401);
+    // The router decodes these to /api/v1/sessions, /api/v1/me and /c/<token>: the same routes, the same budget.
+    for (const url of ['/%61pi/v1/sessions', '/api/v1/%6De', '/api/%76%31/me', `/%63/${'x'.repeat(43)}`]) {
+      expect((await from(url)).statusCode, url).toBe(429);
+    }
+    await app.close();
+  });
+
+  it('counts requests for paths that match no route, so probing for them is limited too', async () => {
+    const { app } = await createTestServer(t, { rateLimitPerMinute: 2 });
+    const from = (url: string) => app.inject({ url, remoteAddress: '198.51.100.5' });
+    expect((await from('/nothing-here')).statusCode).toBe(404);
+    expect((await from('/%2e%2e/etc/passwd')).statusCode).toBe(404);
+    expect((await from('/nothing-here')).statusCode).toBe(429);
+    expect((await from('/healthz')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('leaves the chat webhooks alone: every workspace and tenant calls from the platform’s shared addresses', async () => {
+    const logger = t.deps.logger;
+    const chatRoutes = [
+      createFastifyReceiver({ signingSecret: 'test-signing-secret', logger }).routes,
+      teamsRoutes({ transport: createTeamsTransport({}), bot: async () => undefined, logger }),
+    ];
+    const { app } = await createTestServer(t, { rateLimitPerMinute: 2, chatRoutes });
+    const activity = { type: 'message', id: '1', channelId: 'msteams', serviceUrl: 'http://localhost:9/', from: { id: '29:a' }, conversation: { id: 'a:1' }, recipient: { id: '28:b' }, text: 'hi' };
+    for (let i = 0; i < 5; i++) {
+      expect((await app.inject({ method: 'POST', url: '/slack/events', payload: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'POST', url: '/api/messages', payload: activity })).statusCode).toBe(200);
+    }
     await app.close();
   });
 

@@ -26,7 +26,7 @@ await migrateDatabase(url.toString());
 const database = createDatabase(url.toString(), { max: 5 });
 
 process.stdout.write(`crash soak: ${rounds} rounds (at most ${seconds} s), seed ${seed}\n`);
-let code = 1;
+let code: number;
 try {
   const logDir = process.env.SOAK_LOG_DIR;
   const result = await runSoak({ databaseUrl: url.toString(), database, rounds, maxSeconds: seconds, seed, logDir, log: (l) => process.stdout.write(`  ${l}\n`) });

@@ -26,12 +26,22 @@ export interface FastifyReceiverOptions {
 /** How long slow work may be held back for other requests' acks (well inside Slack's 3 s). */
 const ACK_PRIORITY_MS = 250;
 
-/** A block_actions payload carries the whole message; cards are a few KB, so 1 MB is plenty. */
-const SLACK_BODY_LIMIT = 1024 * 1024;
+/**
+ * The largest body Slack sends us, with room to spare; anything bigger is refused (413) before
+ * the signature is even computed. Slack documents no request-size limit, so the bound comes from
+ * what the requests carry: a slash command's form fields, and a button click's `block_actions`
+ * payload, which includes the whole `message` the button sits on
+ * (https://api.slack.com/reference/interaction-payloads/block-actions). Buttons exist only on our
+ * own cards, whose free text is cut at Slack's 3,000 characters per section
+ * (https://api.slack.com/reference/block-kit/blocks#section): the worst card we can render, all
+ * 3-byte characters, makes a 29 KB form-encoded click (test/chat/slack/payload-size.test.ts).
+ * A command of ~20,000 characters still fits; nobody types one.
+ */
+export const SLACK_BODY_LIMIT = 64 * 1024;
 
 /**
- * Bolt's HTTP receiving on fastify: v0 HMAC signature over the raw body with the 5-minute
- * window (Bolt's own check), then `app.processEvent`. The HTTP answer is whatever the listener
+ * Bolt's HTTP receiving on fastify: v0 HMAC signature over the raw body (Bolt's own check)
+ * dated within five minutes either way of our clock, then `app.processEvent`. The HTTP answer is whatever the listener
  * passes to `ack()`, sent at once; the listener's slow work continues after it. Slack's retries
  * (x-slack-retry-num) of a payload already handled here are acknowledged and dropped.
  */
@@ -48,7 +58,8 @@ export function createFastifyReceiver(opts: FastifyReceiverOptions): FastifyRece
     // Encapsulated: only this plugin sees bodies as raw bytes, which the signature needs.
     f.removeAllContentTypeParsers();
     f.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SLACK_BODY_LIMIT }, (_req, body, done) => done(null, body));
-    f.post(EVENTS_PATH, { bodyLimit: SLACK_BODY_LIMIT }, async (request, reply) => {
+    // Not rate-limited per address (http/rate-limit.ts): every workspace's requests come from Slack's.
+    f.post(EVENTS_PATH, { bodyLimit: SLACK_BODY_LIMIT, config: { rateLimit: false } }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
       // Slack's periodic certificate check; it does nothing here, so like Bolt it needs no signature.
       if (/(?:^|&)ssl_check=1(?:&|$)/.test(raw)) return reply.code(200).send();
@@ -56,7 +67,7 @@ export function createFastifyReceiver(opts: FastifyReceiverOptions): FastifyRece
       const timestamp = Number(request.headers['x-slack-request-timestamp']);
       const valid =
         typeof signature === 'string' &&
-        Number.isFinite(timestamp) &&
+        isFreshTimestamp(timestamp, now()) &&
         isValidSlackRequest({ signingSecret: opts.signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp }, nowMilliseconds: now(), logger: boltLogger });
       if (!valid) return reply.code(401).send();
       const body = parseSlackBody(request.headers['content-type'], raw);
@@ -144,6 +155,17 @@ function sendAck(reply: FastifyReply, response: unknown) {
   if (response === undefined || response === '') return reply.code(200).send();
   if (typeof response === 'string') return reply.code(200).type('text/plain').send(response);
   return reply.code(200).send(response);
+}
+
+/** Slack's replay window: five minutes either way (https://api.slack.com/authentication/verifying-requests-from-slack). */
+const MAX_CLOCK_SKEW_S = 5 * 60;
+
+/**
+ * Bolt refuses only old timestamps; one dated in the future is refused too, or a request signed
+ * ahead of time (or by a clock set forward) stays replayable until that time has passed.
+ */
+function isFreshTimestamp(timestampS: number, nowMs: number): boolean {
+  return Number.isFinite(timestampS) && Math.abs(nowMs / 1000 - timestampS) <= MAX_CLOCK_SKEW_S;
 }
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);

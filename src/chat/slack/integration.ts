@@ -48,7 +48,7 @@ const idle = async () => undefined;
  */
 export function createSlackIntegration(handlers: SlackHandlerDeps, s: SlackSettings): SlackIntegration {
   const sealer = s.oauth ? createTokenSealer(s.oauth.clientSecret) : undefined;
-  const tokens = s.botToken ? singleToken(s.botToken) : sealer ? installedTokens(handlers.engine.db, sealer) : undefined;
+  const tokens = s.botToken ? singleToken(s.botToken) : sealer ? installedTokens(handlers.engine.db, sealer, handlers.logger) : undefined;
   if (!tokens) throw new Error('Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth install)');
   const notifier = createSlackNotifier({ db: handlers.engine.db, clients: clientsFor(tokens, s.slackApiUrl), logger: handlers.logger });
   if (s.receive === false) return { notifier, routes: undefined, start: idle, stop: idle, settled: idle };

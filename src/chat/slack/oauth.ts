@@ -70,7 +70,7 @@ export function oauthRoutes(deps: { db: EngineDeps['db']; logger: Logger; sealer
         enterpriseId: res.enterprise?.id,
         appId: res.app_id,
         botUserId: res.bot_user_id,
-        botTokenSealed: deps.sealer.seal(res.access_token),
+        botTokenSealed: deps.sealer.seal(res.access_token, teamId),
         scopes: res.scope ?? '',
         installedBy: res.authed_user?.id,
       });

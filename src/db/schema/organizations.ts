@@ -86,7 +86,8 @@ export const apiKeys = pgTable(
     tokenHash: text('token_hash').notNull().unique(),
     scopes: text('scopes').array().notNull(),
     createdAt: createdAt(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** Every key expires (90 days unless created with another lifetime; engine/api-keys.ts). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   },

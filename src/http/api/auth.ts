@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { authenticateApiKey, type ApiKeyPrincipal, type ApiScope } from '../../engine/api-keys.ts';
-import type { Actor } from '../../engine/audit.ts';
+import type { UserActor } from '../../engine/powers.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
 import { AppError } from '../../shared/errors.ts';
 
-/** The engine actor for a request made with an API key: the key's owner, through that key. */
-export type ApiActor = Actor & { userId: string; orgId: string };
+/** The engine actor for a request made with an API key: the key's owner, through that key, with the powers its scopes grant. */
+export type ApiActor = UserActor & { powers: NonNullable<UserActor['powers']> };
 
 export interface ApiCaller {
   principal: ApiKeyPrincipal;
@@ -42,6 +42,8 @@ export async function authenticate(request: FastifyRequest, engine: Pick<EngineD
     // The audit row keeps the key id as actor id; the label says whose key it was.
     label: `${principal.email} (api-key:${principal.keyPrefix})`,
     ip: request.clientIp,
+    // The user's admin and approver powers reach other people's sessions only through the scopes for them.
+    powers: { sessionAdmin: principal.scopes.includes('sessions:admin'), approver: principal.scopes.includes('approvals:write') },
   };
   return { principal, actor };
 }

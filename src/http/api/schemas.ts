@@ -105,6 +105,24 @@ export const Me = z.object({
   }),
 });
 
+export const ApiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().describe('The first characters of the token (eg_live_xxxxxx), to tell keys apart; the token itself is never shown again'),
+    userId: z.string(),
+    userEmail: z.string().describe('The key acts as this user'),
+    scopes: z.array(z.string()),
+    createdAt: isoDate,
+    expiresAt: isoDate,
+    revokedAt: isoDate.nullable(),
+    lastUsedAt: isoDate.nullable().describe('Recorded at most once a minute'),
+    status: z.enum(['active', 'expired', 'revoked']),
+  })
+  .meta({ id: 'ApiKey' });
+export const ApiKeyList = z.object({ items: z.array(ApiKey) });
+export const RevokeApiKeyResult = z.object({ key: ApiKey, alreadyRevoked: z.boolean().describe('The key was revoked before: nothing changed') });
+
 export const ErrorResponse = z
   .object({
     error: z.string().describe('Stable code, e.g. VALIDATION_FAILED, SESSION_NOT_FOUND'),
@@ -174,6 +192,10 @@ export const AdminSessionsQuery = z.strictObject({
     .optional()
     .describe('Comma-separated states; default: the live and ending ones'),
   limit: intParam(1, 500).optional().describe('1 to 500; default 500'),
+});
+
+export const ApiKeysQuery = z.strictObject({
+  all: boolParam.optional().describe('Also expired and revoked keys; default: only usable ones'),
 });
 
 export const AuditQuery = z.strictObject({

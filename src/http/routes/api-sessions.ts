@@ -17,7 +17,7 @@ export function sessionIdParam(id: string): string {
   return id;
 }
 
-/** The caller's own sessions: start, list, read, stop, extend. */
+/** The caller's own sessions (others' only through the admin or approver scopes): start, list, read, stop, extend. */
 export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
   return [
     defineRoute({
@@ -71,7 +71,7 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       tag: 'sessions',
       scope: 'sessions:read',
       status: 200,
-      summary: 'One session (own, or any in the org for an admin)',
+      summary: 'One session: your own; any in the org for an admin whose key has sessions:admin; a request asked of you with approvals:write',
       response: Session,
       errors: [404],
       async handle({ actor, id }) {
@@ -85,7 +85,9 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       scope: 'sessions:write',
       status: 200,
       summary: 'Stop a session',
-      description: 'The session turns EXPIRING at once and CANCELLED when its rules are removed. Stopping an ended session changes nothing.',
+      description:
+        'The session turns EXPIRING at once and CANCELLED when its rules are removed. Stopping an ended session changes nothing. ' +
+        "Someone else's session only for an admin whose key also has sessions:admin (reason ADMIN); otherwise it is 404.",
       response: StopResult,
       errors: [404],
       async handle({ actor, id }) {
@@ -101,7 +103,9 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       scope: 'sessions:write',
       status: 200,
       summary: 'Extend an ACTIVE or PARTIAL session',
-      description: 'Adds to the current expiry; an extension past the session cap is trimmed to it, one at the cap is refused (409).',
+      description:
+        'Adds to the current expiry; an extension past the session cap is trimmed to it, one at the cap is refused (409). ' +
+        "Someone else's session only for an admin whose key also has sessions:admin; otherwise it is 404.",
       body: ExtendSessionBody,
       response: ExtendResult,
       errors: [404, 409],

@@ -3,12 +3,13 @@ import type { EngineDeps } from '../../engine/deps.ts';
 import { registerApiRoutes, type ApiRoute } from '../api/api-route.ts';
 import { buildOpenApi } from '../api/openapi.ts';
 import { adminRoutes } from './api-admin.ts';
+import { apiKeyRoutes } from './api-keys.ts';
 import { meRoutes } from './api-me.ts';
 import { sessionRoutes } from './api-sessions.ts';
 
 /** Every REST route, in one table: registered from it and documented from it. */
 export function apiRouteTable(engine: EngineDeps): ApiRoute[] {
-  return [...sessionRoutes(engine), ...adminRoutes(engine), ...meRoutes(engine)];
+  return [...sessionRoutes(engine), ...adminRoutes(engine), ...apiKeyRoutes(engine), ...meRoutes(engine)];
 }
 
 /** The REST API v1; register with `prefix: '/api/v1'`. */

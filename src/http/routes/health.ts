@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../shared/errors.ts';
-import { cidrContains } from '../../shared/ip.ts';
+import { isLoopbackIp } from '../../shared/ip.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Readiness } from '../readiness.ts';
 
@@ -17,9 +17,9 @@ export interface HealthRouteOptions {
  * database, or an outage would restart every pod); /readyz says it can do its job.
  */
 export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOptions): Promise<void> {
-  app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/healthz', { config: { rateLimit: false } }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', { config: { rateLimit: false } }, async (request, reply) => {
     let result: Readiness;
     try {
       result = await opts.readiness();
@@ -43,7 +43,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
   });
 
   // Metrics name routes, states and counts: not secrets, but nothing the internet needs either.
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { config: { rateLimit: false } }, async (request, reply) => {
     checkMetricsAccess(request, opts.metricsToken);
     const text = await opts.metrics.registry.metrics();
     return reply.header('content-type', opts.metrics.registry.contentType).header('cache-control', 'no-store').send(text);
@@ -53,7 +53,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
 function checkMetricsAccess(request: FastifyRequest, token: string | undefined): void {
   if (token === undefined) {
     const ip = request.clientIp;
-    if (ip && (cidrContains('127.0.0.0/8', ip) || cidrContains('::1/128', ip))) return;
+    if (ip && isLoopbackIp(ip)) return;
     throw new AppError('FORBIDDEN', 'Metrics are served to this machine only; set METRICS_TOKEN to scrape them from elsewhere.');
   }
   const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';

@@ -1,3 +1,4 @@
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkspaces, claims, sessions, slackInstallations } from '../../../src/db/schema/index.ts';
@@ -88,5 +89,61 @@ describe('OAuth install for many workspaces', () => {
     expect(res.body).toContain('not bound to an organization');
     const [row] = await h.deps.db.select().from(slackInstallations).where(eq(slackInstallations.teamId, 'T777'));
     expect(row!.orgId).toBeNull();
+  });
+});
+
+/** A token sealed the way releases before the team-id binding did (format v1: no associated data). */
+function legacySeal(token: string): string {
+  const key = Buffer.from(hkdfSync('sha256', CLIENT.clientSecret, 'entryguard', 'slack-installation-token', 32));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ct = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
+  return ['v1', iv, cipher.getAuthTag(), ct].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+}
+
+describe('sealed tokens are bound to their workspace', () => {
+  const sealedOf = async (teamId: string) => (await h.deps.db.select().from(slackInstallations).where(eq(slackInstallations.teamId, teamId)))[0]!.botTokenSealed;
+  const setSealed = (teamId: string, value: string) => h.deps.db.update(slackInstallations).set({ botTokenSealed: value }).where(eq(slackInstallations.teamId, teamId));
+  const callsWith = (token: string) => h.fake.calls.filter((c) => c.token === token).length;
+
+  it('a token moved into another workspace’s row (database write access, no key) is refused, never used for that workspace', async () => {
+    const own = await sealedOf('T999');
+    await setSealed('T999', await sealedOf('T777'));
+    const before = callsWith('xoxb-team-7');
+    const claimsBefore = (await h.deps.db.select().from(claims)).length;
+    const cmd = await h.command('status', 'UALICE9', { team: 'T999', channel: 'C999' });
+    expect(cmd.res.status).toBe(200);
+    expect(cmd.replies).toEqual([]);
+    expect(callsWith('xoxb-team-7')).toBe(before);
+    expect((await h.deps.db.select().from(claims)).length).toBe(claimsBefore);
+    await setSealed('T999', own);
+  });
+});
+
+describe('an upgrade from tokens sealed without the binding', () => {
+  let up: SlackHarness;
+  const sealedOf = async () => (await up.deps.db.select().from(slackInstallations).where(eq(slackInstallations.teamId, 'T555')))[0]!.botTokenSealed;
+  const setSealed = (value: string) => up.deps.db.update(slackInstallations).set({ botTokenSealed: value }).where(eq(slackInstallations.teamId, 'T555'));
+  beforeAll(async () => {
+    up = await createSlackHarness({ settings: { botToken: undefined, oauth: CLIENT } });
+    const org = await seedOrg(up.deps.db);
+    await up.deps.db.insert(chatWorkspaces).values({ orgId: org.id, platform: 'slack', externalId: 'T555' });
+    await seedUser(up.deps.db, org.id, { email: 'carol@example.com' });
+    up.fake.addUser('UCAROL5', 'carol@example.com', 'T555');
+    // As an older release left it: installed, token sealed in format v1.
+    await up.deps.db.insert(slackInstallations).values({ teamId: 'T555', orgId: org.id, botTokenSealed: legacySeal('xoxb-team-5'), scopes: 'commands' });
+  });
+  afterAll(async () => up?.close());
+
+  it('re-seals the old rows bound to their workspace on first use and keeps serving them; a v1 value appearing later is refused', async () => {
+    const cmd = await up.command('status', 'UCAROL5', { team: 'T555', channel: 'C555' });
+    expect(cmd.replies).toHaveLength(1);
+    expect(up.fake.calls.find((c) => c.method === 'users.info')!.token).toBe('xoxb-team-5');
+    expect(await sealedOf()).toMatch(/^v2\./);
+
+    // Written after this process converted the old rows: someone put it there.
+    await setSealed(legacySeal('xoxb-team-5'));
+    const refused = await up.command('status', 'UCAROL5', { team: 'T555', channel: 'C555' });
+    expect(refused.replies).toEqual([]);
   });
 });

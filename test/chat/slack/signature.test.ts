@@ -39,6 +39,13 @@ describe('POST /slack/events signature checks', () => {
     await nothingHappened();
   });
 
+  it('answers 401 to a validly signed request dated more than five minutes ahead (a pre-signed replay), and changes nothing', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect((await h.post(body(), { ts: now + 3600 })).status).toBe(401);
+    expect((await h.post(body(), { ts: now + 301 })).status).toBe(401);
+    await nothingHappened();
+  });
+
   it('answers 401 without signature headers, and to a body changed after signing', async () => {
     const b = body();
     expect((await fetch(h.url, { method: 'POST', body: b, headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(401);
@@ -56,6 +63,15 @@ describe('POST /slack/events signature checks', () => {
     const json = JSON.stringify({ type: 'url_verification', challenge: 'abc' });
     const res = await fetch(h.url, { method: 'POST', body: json, headers: { ...slackHeaders('test-signing-secret', json), 'content-type': 'application/json' } });
     expect(await res.json()).toEqual({ challenge: 'abc' });
+    await nothingHappened();
+  });
+
+  it('answers 413 naming the Slack cap (64 KiB) to a body larger than any Slack sends, before reading it as a command', async () => {
+    for (const size of [64 * 1024 + 1, 2 * 1024 * 1024]) {
+      const res = await h.post(`${body()}&pad=${'x'.repeat(size)}`);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ error: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than the 64 KiB allowed.' });
+    }
     await nothingHappened();
   });
 

@@ -31,6 +31,15 @@ describe('Bot Framework JWT on /api/messages', () => {
   it('refuses a token bound to another serviceUrl', () => refused(h.issuer.tokenFor(APP_ID, 'https://smba.example.test/')));
   it('refuses garbage', () => refused('not.a.jwt'));
 
+  it('answers 413 naming the Teams cap (96 KiB) to an activity larger than Teams sends, and changes nothing', async () => {
+    const activity = { ...personalMessage(h.connector.serviceUrl, alice, 'start 2h'), pad: 'x'.repeat(96 * 1024) };
+    const res = await h.post(activity);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than the 96 KiB allowed.' });
+    expect(h.connector.calls).toHaveLength(0);
+    expect(await h.deps.db.select().from(claims)).toHaveLength(0);
+  });
+
   it('accepts a correctly signed activity, and calls the connector with the bot token', async () => {
     const res = await h.post(personalMessage(h.connector.serviceUrl, alice, 'help'));
     expect(res.status).toBe(200);

@@ -1,4 +1,5 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type TurnContext } from 'botbuilder';
+import { isLoopbackHost } from '../../../shared/ip.ts';
 import { ConversationRef, type OutgoingMessage } from '../types.ts';
 import { refOf, toActivity, wrapTurn, type TeamsTurn } from './turn.ts';
 
@@ -38,6 +39,24 @@ export interface TeamsTransport {
   postToChannel(p: { serviceUrl: string; tenantId: string; channelId: string }, msg: OutgoingMessage): Promise<{ ref: ConversationRef; activityId: string }>;
   /** The 1:1 chat with a user (by Teams user id `29:…`); Teams answers the existing one if there is one. */
   openPersonal(p: { serviceUrl: string; tenantId: string; userId: string }): Promise<ConversationRef>;
+}
+
+/**
+ * Local mode has no token to prove where an activity came from, so replies and proactive posts
+ * go only to a connector on this machine (the Agents Playground, the Emulator): an unsigned
+ * activity naming some other service URL would otherwise make us send to anyone's server.
+ * Thrown with status 403 so a notifier treats it as "cannot post there", not as worth a retry.
+ */
+function assertLocalServiceUrl(serviceUrl: unknown): void {
+  let host: string | undefined;
+  try {
+    host = typeof serviceUrl === 'string' ? new URL(serviceUrl).hostname : undefined;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || !isLoopbackHost(host)) {
+    throw Object.assign(new Error(`Teams local mode sends only to a service URL on this machine, not ${String(serviceUrl)}`), { statusCode: 403 });
+  }
 }
 
 /** CloudAdapter keeps processActivity protected; we call it directly (no express-style response shim). */
@@ -128,6 +147,13 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
   return {
     authEnabled: !!appId,
     async process(authHeader, body, logic) {
+      if (!appId) {
+        try {
+          assertLocalServiceUrl(body.serviceUrl);
+        } catch (err) {
+          return { status: 403, body: { error: (err as Error).message } };
+        }
+      }
       try {
         const res = await adapter.runActivity(authHeader, body as Partial<Activity> as Activity, async (ctx) => logic(wrapTurn(ctx)));
         return { status: res?.status ?? 200, body: res?.body };
@@ -137,6 +163,7 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
       }
     },
     async inConversation(ref, fn) {
+      if (!appId) assertLocalServiceUrl(ref.serviceUrl);
       await run(
         (logic) => adapter.continueConversationAsync(appId, ConversationRef.parse(ref) as never, logic),
         async (ctx) =>
@@ -147,6 +174,7 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
       );
     },
     async postToChannel(p, msg) {
+      if (!appId) assertLocalServiceUrl(p.serviceUrl);
       let ref: ConversationRef | undefined;
       const params = { isGroup: true, channelData: { channel: { id: p.channelId }, tenant: { id: p.tenantId } }, activity: toActivity(msg) as Activity, bot: bot(), tenantId: p.tenantId };
       await run((logic) => adapter.createConversationAsync(appId, 'msteams', p.serviceUrl, audience, params, logic), async (ctx) => void (ref = refOf(ctx.activity)));
@@ -156,6 +184,7 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
       return { ref: { ...ref, conversation: { ...ref.conversation, id: p.channelId } }, activityId };
     },
     async openPersonal(p) {
+      if (!appId) assertLocalServiceUrl(p.serviceUrl);
       let ref: ConversationRef | undefined;
       const params = { isGroup: false, members: [{ id: p.userId, name: '' }], channelData: { tenant: { id: p.tenantId } }, bot: bot(), tenantId: p.tenantId };
       await run((logic) => adapter.createConversationAsync(appId, 'msteams', p.serviceUrl, audience, params, logic), async (ctx) => void (ref = refOf(ctx.activity)));
