@@ -10,6 +10,7 @@ import { openDatabase } from './database.ts';
 import { type Services } from './services.ts';
 import { serve } from './serve.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
+import { startJobRelay } from '../jobs/job-relay.ts';
 import { systemClock } from '../shared/clock.ts';
 
 const USAGE = `Usage: entryguard <command>
@@ -103,17 +104,20 @@ async function withEngine(
   fn: (deps: Services['deps']) => Promise<number>,
 ): Promise<number> {
   const runtime = await openDatabase(config, logger, { poolSize: 2 });
+  // Jobs the command queues (an apply asking for syncs) reach graphile-worker before it exits.
+  const relay = startJobRelay({ db: runtime.database.db, logger, pollMs: 60_000 });
   try {
     const { createProviderRegistry } = await import('../cloud/registry.ts');
     const { createSecretResolver } = await import('./secrets.ts');
     return await fn({
       db: runtime.database.db,
       clock: systemClock,
-      jobs: createJobQueue({ notifications: false }),
+      jobs: createJobQueue({ notifications: false, onQueued: relay.wake }),
       logger,
       providers: createProviderRegistry({ secrets: createSecretResolver(process.env), logger }),
     });
   } finally {
+    await relay.stop();
     await runtime.close();
   }
 }

@@ -10,6 +10,7 @@ import { createHttpServer } from '../http/server.ts';
 import { createMetrics, type Metrics } from '../http/metrics.ts';
 import { createReadinessCheck } from '../http/readiness.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
+import { startJobRelay } from '../jobs/job-relay.ts';
 import { createTaskList } from '../jobs/task-list.ts';
 import { startWorker, type Worker } from '../jobs/worker.ts';
 import { resumeUnfinishedWork } from '../engine/resume-work.ts';
@@ -47,12 +48,14 @@ export async function startServices(
   const { clientId, clientSecret } = config.slack;
   const slackOAuth = clientId && clientSecret ? { clientId, clientSecret } : undefined;
   const slackOn = !!config.slack.botToken || !!slackOAuth;
+  // Jobs queued by this process's transactions move into graphile-worker as they commit.
+  const relay = startJobRelay({ db: runtime.database.db, logger });
   const deps: SyncDeps = {
     db: runtime.database.db,
     clock: systemClock,
     // Chat notifications are queued only when a platform will send them (the notifiers below).
     // Teams counts too: TEAMS_APP_ID, or TEAMS_LOCAL=true for the Agents Playground (see teams below).
-    jobs: createJobQueue({ notifications: slackOn || !!config.teams.appId || config.teams.local }),
+    jobs: createJobQueue({ notifications: slackOn || !!config.teams.appId || config.teams.local, onQueued: relay.wake }),
     logger,
     providers: overrides.providers ?? createProviderRegistry({ secrets: createSecretResolver(env), logger }),
   };
@@ -138,6 +141,7 @@ export async function startServices(
       await server?.close();
       await slack?.stop();
       await worker?.stop();
+      await relay.stop();
       await runtime.close();
     },
   };

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { TaskList } from 'graphile-worker';
-import { runDueJobs } from '../../src/jobs/worker.ts';
+import { relayAll, runJobsUntilQuiet } from '../helpers/run-jobs.ts';
 import type { ManualClock } from '../../src/shared/clock.ts';
 import type { Logger } from '../../src/shared/logger.ts';
 import type { TestDatabase } from '../helpers/db.ts';
@@ -25,21 +25,10 @@ export function chatHarnessParts(p: { app: FastifyInstance; publicUrl: string; d
       return res.statusCode;
     },
     /** Runs every job due by the test clock, again while fresh jobs are due (failed ones wait for the next call). */
-    async runJobs(): Promise<void> {
-      await database.db.execute(
-        sql`update graphile_worker._private_jobs set run_at = now() where run_at <= ${clock.now().toISOString()}::timestamptz and locked_at is null and run_at > now()`,
-      );
-      // A job queued behind a running one of the same session queue can be left for the next pass.
-      for (let pass = 0; pass < 5; pass++) {
-        await runDueJobs({ connectionString: database.url, taskList, logger });
-        const [due] = await database.db.execute<{ n: number }>(
-          sql`select count(*)::int as n from graphile_worker._private_jobs where attempts = 0 and run_at <= now() and locked_at is null`,
-        );
-        if (!due?.n) break;
-      }
-    },
+    runJobs: () => runJobsUntilQuiet({ db: database.db, url: database.url, taskList, logger, now: () => clock.now() }),
     /** Queued jobs of a task, with their attempts and last error. */
     async jobsOf(task: string): Promise<{ attempts: number; lastError: string | null }[]> {
+      await relayAll(database.db);
       const rows = await database.db.execute<{ attempts: number; last_error: string | null }>(
         sql`select j.attempts, j.last_error from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ${task}`,
       );

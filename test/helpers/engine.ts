@@ -3,8 +3,8 @@ import { createLogger } from '../../src/shared/logger.ts';
 import type { SyncDeps } from '../../src/engine/deps.ts';
 import { createJobQueue } from '../../src/jobs/job-queue.ts';
 import { createTaskList } from '../../src/jobs/task-list.ts';
-import { runDueJobs } from '../../src/jobs/worker.ts';
 import { sql } from 'drizzle-orm';
+import { relayAll, runJobsUntilQuiet } from './run-jobs.ts';
 import type { ProviderRegistry } from '../../src/engine/ports.ts';
 import { MemoryFirewall, memoryRegistry } from '../fakes/memory/memory-provider.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -45,15 +45,9 @@ export async function createTestEngine(opts: { providers?: ProviderRegistry; sta
     deps,
     clock,
     firewall,
-    async runJobs() {
-      // graphile-worker compares run_at with the database clock; bring jobs due by the test
-      // clock forward so time can be simulated without waiting.
-      await database.db.execute(
-        sql`update graphile_worker._private_jobs set run_at = now() where run_at <= ${clock.now().toISOString()}::timestamptz and locked_at is null and run_at > now()`,
-      );
-      await runDueJobs({ connectionString: database.url, taskList, logger });
-    },
+    runJobs: () => runJobsUntilQuiet({ db: database.db, url: database.url, taskList, logger, now: () => clock.now() }),
     async jobs() {
+      await relayAll(database.db);
       const rows = await database.db.execute<{ task_identifier: string; key: string | null; run_at: string; payload: unknown; attempts: number }>(
         sql`select t.identifier as task_identifier, j.key, j.run_at, j.payload, j.attempts from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id order by j.run_at`,
       );
@@ -62,3 +56,4 @@ export async function createTestEngine(opts: { providers?: ProviderRegistry; sta
     close: () => database.drop(),
   };
 }
+

@@ -27,6 +27,8 @@ export interface ProcessLab {
   firewalls: { id: string; name: string }[];
   spawn(command: 'start' | 'web' | 'worker', env?: Record<string, string>): Promise<LabProcess>;
   allowlist(firewall: string): string[];
+  /** Kills (-9) every process this lab started that still runs. */
+  killAll(): Promise<void>;
   /** graphile-worker jobs and queues currently locked. */
   locked(): Promise<{ jobs: number; queues: number }>;
   close(): Promise<void>;
@@ -88,6 +90,9 @@ export async function createProcessLab(opts: { people: number; firewalls: number
         select (select count(*) from graphile_worker._private_jobs where locked_by is not null)::int as jobs,
                (select count(*) from graphile_worker._private_job_queues where locked_by is not null)::int as queues`);
       return { jobs: row!.jobs, queues: row!.queues };
+    },
+    async killAll() {
+      await Promise.all(processes.map((p) => p.kill('SIGKILL')));
     },
     async close() {
       await Promise.all(processes.map((p) => p.kill('SIGKILL')));

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sessions } from '../../src/db/schema/index.ts';
 import { stopSession } from '../../src/engine/stop-session.ts';
+import { findDeadLockers } from '../../src/db/worker-locks.ts';
 import { postSession } from '../bench/fixtures.ts';
 import { waitUntil } from '../helpers/entryguard-process.ts';
 import { createProcessLab, type ProcessLab } from '../helpers/process-lab.ts';
@@ -17,6 +18,8 @@ beforeAll(async () => {
   lab = await createProcessLab({ people: 6, firewalls: 1, delaySeconds: 3 });
 });
 afterAll(() => lab?.close());
+// A test that fails half-way must not leave its processes working for the next one.
+afterEach(() => lab?.killAll());
 
 const stateOf = async (id: string) => (await lab.database.db.select({ state: sessions.state }).from(sessions).where(eq(sessions.id, id)))[0]?.state;
 const fw = () => lab.firewalls[0]!;
@@ -39,7 +42,7 @@ describe('a crash in the middle of a provider call', () => {
     await waitUntil('the address to be removed', () => !lab.allowlist(fw().name).includes(`${alice.ip}/32`), 30_000);
     await waitUntil('the session to end', async () => (await stateOf(session.id)) === 'CANCELLED', 30_000);
     expect(second.output()).toMatch(/held by dead worker/);
-    expect(await lab.locked()).toEqual({ jobs: 0, queues: 0 });
+    expect(await findDeadLockers(lab.database.db)).toEqual([]);
     await second.kill('SIGTERM');
   });
 

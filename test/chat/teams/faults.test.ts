@@ -41,6 +41,7 @@ describe('the connector failing while cards are updated', () => {
     const card = sessionCard();
     const before = JSON.stringify(cardIn(h.connector.latest(card)));
     expect(before).toContain('Active');
+    const versionsBefore = card.versions.length;
 
     // 403 is not retried inside the connector client: one PUT, then the job fails.
     h.connector.failNext('PUT', 403);
@@ -55,7 +56,7 @@ describe('the connector failing while cards are updated', () => {
     const after = JSON.stringify(cardIn(h.connector.latest(card)));
     expect(after).not.toBe(before);
     expect(after).toContain(s!.expiresAt!.toISOString().slice(0, 16).replace('T', ' '));
-    expect(card.versions).toHaveLength(2);
+    expect(card.versions).toHaveLength(versionsBefore + 1); // the retry's update, once
     expect(texts().filter((t) => t.includes('Access is open'))).toHaveLength(1);
   });
 
