@@ -10,6 +10,7 @@ import { systemActor } from '../engine/audit.ts';
 import { configApply, configValidate } from './commands/config-commands.ts';
 import { createApiKeyCommand } from './commands/api-key-command.ts';
 import { doctorCommand } from './commands/doctor-command.ts';
+import { auditVerifyCommand } from './commands/audit-command.ts';
 import { openDatabase } from './database.ts';
 import { ensureDemo } from './demo.ts';
 import { startServices, type Services } from './services.ts';
@@ -27,6 +28,7 @@ const USAGE = `Usage: entryguard <command>
   config apply FILE [--dry-run] apply an organization file (prints the diff)
   api-key create --org SLUG --email EMAIL [--name NAME] [--scopes a,b] [--expires-days N]
   doctor                        verify every resource now and print a table
+  audit verify [--org SLUG]     check the audit trail's hash chains; exit 1 at a broken link
 
 Configuration comes from the environment; see README.md.`;
 
@@ -74,6 +76,16 @@ async function main(argv: string[]): Promise<number> {
       break;
     case 'doctor':
       return withEngine(config, logger, (deps) => doctorCommand(deps, out));
+    case 'audit':
+      if (sub === 'verify') {
+        const runtime = await openDatabase(config, logger, { poolSize: 2 });
+        try {
+          return await auditVerifyCommand(runtime.database.db, { org: values.org }, out);
+        } finally {
+          await runtime.close();
+        }
+      }
+      break;
     case 'api-key':
       if (sub === 'create' && values.org && values.email) {
         return withEngine(config, logger, (deps) =>

@@ -66,3 +66,24 @@ async function createFromTemplate(admin: postgres.Sql, name: string, template: s
     }
   }
 }
+
+/**
+ * An empty database (never migrated) on the test server, owned by the test owner role, and its
+ * URLs for the application and owner roles; call `drop()` in afterAll.
+ */
+export async function createEmptyDatabase(label: string): Promise<{ appUrl: string; ownerUrl: string; drop(): Promise<void> }> {
+  const adminUrl = inject('pgAdminUrl');
+  const template = inject('pgTemplate');
+  const name = `eg_test_${template.split('_').pop()}_${label}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}" owner ${quoteIdent(TEST_ROLES.owner.name)}`);
+  const url = withDatabase(adminUrl, name);
+  return {
+    appUrl: withCredentials(url, TEST_ROLES.app),
+    ownerUrl: withCredentials(url, TEST_ROLES.owner),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end({ timeout: 5 });
+    },
+  };
+}

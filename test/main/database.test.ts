@@ -3,15 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.ts';
-import { withCredentials } from '../../src/db/embedded/app-roles.ts';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
-import { quoteIdent } from '../../src/db/roles.ts';
 import { openDatabase, type DatabaseRuntime } from '../../src/main/database.ts';
-import { TEST_ROLES, withDatabase } from '../helpers/global-setup.ts';
+import { createEmptyDatabase } from '../helpers/db.ts';
+import { TEST_ROLES } from '../helpers/global-setup.ts';
 import { freePort } from '../http/helpers.ts';
 
 /*
@@ -45,16 +43,9 @@ const currentUser = async (runtime: DatabaseRuntime) => (await runtime.database.
 
 /** An empty database on the test server, owned by the test owner role. */
 async function emptyDatabase(): Promise<{ appUrl: string; ownerUrl: string }> {
-  const adminUrl = inject('pgAdminUrl');
-  const name = `eg_test_${process.pid}_roles_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${quoteIdent(name)} owner ${quoteIdent(TEST_ROLES.owner.name)}`);
-  cleanup.push(async () => {
-    await admin.unsafe(`drop database if exists ${quoteIdent(name)} with (force)`);
-    await admin.end({ timeout: 5 });
-  });
-  const url = withDatabase(adminUrl, name);
-  return { appUrl: withCredentials(url, TEST_ROLES.app), ownerUrl: withCredentials(url, TEST_ROLES.owner) };
+  const db = await createEmptyDatabase('roles');
+  cleanup.push(() => db.drop());
+  return db;
 }
 
 describe('an external database with two roles', () => {
