@@ -1,7 +1,15 @@
 import type { LogLevel, NodeEnv } from './env-schema.ts';
 
 /** Where the database is: a URL given by the operator, or the embedded Postgres started by `entryguard start`. */
-export type DatabaseConfig = { kind: 'external'; url: string } | { kind: 'embedded'; dataDir: string; port: number };
+export type DatabaseConfig =
+  | {
+      kind: 'external';
+      /** The application's role: may only read and append to the audit trail. */
+      url: string;
+      /** The role that owns the schema and runs migrations; unset = DATABASE_URL's role does both (warned at start). */
+      ownerUrl?: string | undefined;
+    }
+  | { kind: 'embedded'; dataDir: string; port: number };
 
 /**
  * The validated process settings. Holds secrets: print `describeConfig(config)`, never the object
@@ -52,6 +60,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     nodeEnv: config.nodeEnv,
     logLevel: config.logLevel,
     database: db.kind === 'embedded' ? `embedded (${db.dataDir}, port ${db.port})` : `external ${describeDatabaseUrl(db.url)}`,
+    ...(db.kind === 'external' ? { databaseOwner: db.ownerUrl ? describeDatabaseUrl(db.ownerUrl) : 'unset (DATABASE_URL migrates)' } : {}),
     listen: `${config.http.host}:${config.http.port}`,
     publicUrl: config.http.publicUrl,
     publicUrlV4: config.http.publicUrlV4 ?? 'unset',

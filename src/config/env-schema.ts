@@ -14,6 +14,7 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
  */
 export const SECRET_KEYS = [
   'DATABASE_URL',
+  'DATABASE_OWNER_URL',
   'SLACK_SIGNING_SECRET',
   'SLACK_BOT_TOKEN',
   'SLACK_APP_TOKEN',
@@ -25,6 +26,8 @@ export const SECRET_KEYS = [
 /** How to fix a bad value, shown after the problem itself. */
 export const ENV_HINTS: Record<string, string> = {
   DATABASE_URL: 'set a postgres://user:password@host:5432/db URL, or unset it to use the embedded Postgres',
+  DATABASE_OWNER_URL:
+    'set a postgres:// URL of the same database as DATABASE_URL for the role that owns the schema and runs migrations (another role than DATABASE_URL\'s), or unset it',
   EMBEDDED_PG_DIR: 'set a folder for the embedded Postgres data, or unset it for .data/pg',
   EMBEDDED_PG_PORT: 'set a free TCP port, or unset it for 54329',
   HOST: 'set the address to listen on (e.g. 127.0.0.1 or 0.0.0.0), or unset it for 127.0.0.1',
@@ -125,6 +128,7 @@ const optionalSecret = nonEmpty.optional();
  */
 export const Env = z.object({
   DATABASE_URL: PostgresUrl.optional(),
+  DATABASE_OWNER_URL: PostgresUrl.optional(),
   EMBEDDED_PG_DIR: nonEmpty.default('.data/pg'),
   EMBEDDED_PG_PORT: wholeNumber(1, 65535).default(54329),
   HOST: Host.default('127.0.0.1'),

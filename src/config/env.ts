@@ -57,13 +57,14 @@ export function loadConfig(env: Record<string, string | undefined>, opts: LoadCo
       message: `true (local mode: Teams activities without a token) is allowed only while HOST is a loopback address such as 127.0.0.1, ::1 or localhost (got HOST "${e.HOST}") — unset TEAMS_LOCAL, or set HOST=127.0.0.1`,
     });
   }
+  issues.push(...databaseIssues(e.DATABASE_URL, e.DATABASE_OWNER_URL));
   if (issues.length) throw new ConfigError('Invalid environment', issues);
 
   return withRedactedPrinting({
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: 'external', url: e.DATABASE_URL }
+      ? { kind: 'external', url: e.DATABASE_URL, ownerUrl: e.DATABASE_OWNER_URL }
       : { kind: 'embedded', dataDir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },
     http: {
       host: e.HOST,
@@ -88,6 +89,25 @@ export function loadConfig(env: Record<string, string | undefined>, opts: LoadCo
     },
     teams: { appId: e.TEAMS_APP_ID, appPassword: e.TEAMS_APP_PASSWORD, tenantId: e.TEAMS_TENANT_ID, local: e.TEAMS_LOCAL },
   });
+}
+
+/**
+ * The owner URL only makes sense next to DATABASE_URL, and only for another role: migrations
+ * run as the owner so that the application's role cannot rewrite the audit trail.
+ */
+function databaseIssues(appUrl: string | undefined, ownerUrl: string | undefined): ConfigIssue[] {
+  if (ownerUrl === undefined) return [];
+  const hint = ENV_HINTS.DATABASE_OWNER_URL;
+  if (appUrl === undefined) return [{ path: 'DATABASE_OWNER_URL', message: `is set but DATABASE_URL is not (the embedded Postgres sets up both roles itself) — unset it, or set DATABASE_URL too` }];
+  const app = new URL(appUrl);
+  const owner = new URL(ownerUrl);
+  if (decodeURIComponent(app.username) === decodeURIComponent(owner.username)) {
+    return [{ path: 'DATABASE_OWNER_URL', message: `uses the same role as DATABASE_URL ("${decodeURIComponent(app.username)}") — ${hint}` }];
+  }
+  if (app.host !== owner.host || app.pathname !== owner.pathname) {
+    return [{ path: 'DATABASE_OWNER_URL', message: `names another server or database than DATABASE_URL — ${hint}` }];
+  }
+  return [];
 }
 
 /** Compose files often leave `KEY=` behind; an empty value means "use the default". */

@@ -57,8 +57,27 @@ export async function createClaim(deps: EngineDeps, input: CreateClaimInput): Pr
   });
 }
 
+/**
+ * How long a used claim's status page stays open after its session ended (reached EXPIRED,
+ * CANCELLED, FAILED or DENIED): long enough for the page that is open to show the end and for a
+ * reload or two, and no longer, because it shows the session's addresses and errors to whoever
+ * holds the link (a forwarded message, a browser history). Then the link answers CLAIM_CLOSED.
+ */
+export const CLAIM_STATUS_GRACE_MINUTES = 15;
+
+const ENDED = ['EXPIRED', 'CANCELLED', 'FAILED', 'DENIED'];
+
+/** Whether a used claim's page is closed: its session ended more than the grace ago, or is gone. */
+function isClosed(session: { state: string; endedAt: Date | null; updatedAt: Date } | null, now: Date): boolean {
+  if (!session) return true;
+  if (!ENDED.includes(session.state)) return false;
+  return (session.endedAt ?? session.updatedAt).getTime() + CLAIM_STATUS_GRACE_MINUTES * 60_000 <= now.getTime();
+}
+
+const closedError = () => new AppError('CLAIM_CLOSED', 'This session has ended and its page is closed. Start again from chat for a new one.');
+
 export interface ClaimPreview {
-  status: 'valid' | 'used' | 'expired';
+  status: 'valid' | 'used' | 'expired' | 'closed';
   userEmail: string;
   orgName: string;
   durationMinutes: number;
@@ -66,17 +85,19 @@ export interface ClaimPreview {
   sessionId: string | null;
 }
 
-/** What the claim page shows. Reading changes nothing (link-preview crawlers fetch links). Errors: CLAIM_INVALID. */
+/** What the claim page shows ('closed': used, and its session ended CLAIM_STATUS_GRACE_MINUTES ago). Reading changes nothing (link-preview crawlers fetch links). Errors: CLAIM_INVALID. */
 export async function previewClaim(deps: Pick<EngineDeps, 'db' | 'clock'>, token: string): Promise<ClaimPreview> {
   const [row] = await deps.db
-    .select({ claim: claims, email: users.email, orgName: organizations.name })
+    .select({ claim: claims, email: users.email, orgName: organizations.name, session: { state: sessions.state, endedAt: sessions.endedAt, updatedAt: sessions.updatedAt } })
     .from(claims)
     .innerJoin(users, eq(users.id, claims.userId))
     .innerJoin(organizations, eq(organizations.id, claims.orgId))
+    .leftJoin(sessions, eq(sessions.id, claims.sessionId))
     .where(eq(claims.tokenHash, hashToken(token)));
   if (!row) throw new AppError('CLAIM_INVALID', 'This link is not valid. Start again from chat.');
   const { claim } = row;
-  const status = claim.usedAt ? 'used' : claim.expiresAt <= deps.clock.now() ? 'expired' : 'valid';
+  const now = deps.clock.now();
+  const status = claim.usedAt ? (isClosed(row.session, now) ? 'closed' : 'used') : claim.expiresAt <= now ? 'expired' : 'valid';
   return { status, userEmail: row.email, orgName: row.orgName, durationMinutes: claim.durationMinutes, expiresAt: claim.expiresAt, sessionId: claim.sessionId };
 }
 
@@ -84,7 +105,7 @@ export async function previewClaim(deps: Pick<EngineDeps, 'db' | 'clock'>, token
  * Confirms a claim from the browser: marks it used and starts the session from `ip`, in one
  * transaction (a refused start leaves the link usable). Returns the session and a token the
  * page may use once to add the address of the other IP family.
- * Errors: CLAIM_INVALID, CLAIM_USED, CLAIM_EXPIRED, NO_IP_ADDRESS, and every start refusal.
+ * Errors: CLAIM_INVALID, CLAIM_USED, CLAIM_CLOSED, CLAIM_EXPIRED, NO_IP_ADDRESS, and every start refusal.
  */
 export async function confirmClaim(
   deps: EngineDeps,
@@ -98,7 +119,11 @@ export async function confirmClaim(
   return runUseCase(deps, actor, { action: 'CLAIM_CONFIRM', targetType: 'claim', targetId: peek?.id }, async (tx) => {
     const [claim] = await tx.select().from(claims).where(eq(claims.tokenHash, tokenHash)).for('update');
     if (!claim) throw new AppError('CLAIM_INVALID', 'This link is not valid. Start again from chat.');
-    if (claim.usedAt) throw new AppError('CLAIM_USED', 'This link was already used. Start again from chat for a new one.');
+    if (claim.usedAt) {
+      const [session] = claim.sessionId ? await tx.select().from(sessions).where(eq(sessions.id, claim.sessionId)) : [];
+      if (isClosed(session ?? null, deps.clock.now())) throw closedError();
+      throw new AppError('CLAIM_USED', 'This link was already used. Start again from chat for a new one.');
+    }
     if (claim.expiresAt <= deps.clock.now()) throw new AppError('CLAIM_EXPIRED', 'This link has expired. Start again from chat for a new one.');
     const v = ipVersion(input.ip);
     const sessionId = await startSessionInTx(tx, deps, {
@@ -157,12 +182,17 @@ export async function addClaimAddress(
   });
 }
 
-/** The session a used claim started, for the page's live status. Errors: CLAIM_INVALID. */
-export async function claimSessionId(deps: Pick<EngineDeps, 'db'>, token: string): Promise<{ sessionId: string; orgId: string; userId: string }> {
+/**
+ * The session a used claim started, for the page's live status, until the page closes
+ * (CLAIM_STATUS_GRACE_MINUTES after the session ended). Errors: CLAIM_INVALID, CLAIM_CLOSED.
+ */
+export async function claimSessionId(deps: Pick<EngineDeps, 'db' | 'clock'>, token: string): Promise<{ sessionId: string; orgId: string; userId: string }> {
   const [claim] = await deps.db
-    .select({ sessionId: claims.sessionId, orgId: claims.orgId, userId: claims.userId })
+    .select({ sessionId: claims.sessionId, orgId: claims.orgId, userId: claims.userId, session: { state: sessions.state, endedAt: sessions.endedAt, updatedAt: sessions.updatedAt } })
     .from(claims)
-    .where(and(eq(claims.tokenHash, hashToken(token)), sql`${claims.sessionId} is not null`));
-  if (!claim?.sessionId) throw new AppError('CLAIM_INVALID', 'This link is not valid.');
+    .leftJoin(sessions, eq(sessions.id, claims.sessionId))
+    .where(and(eq(claims.tokenHash, hashToken(token)), sql`${claims.usedAt} is not null`));
+  if (!claim) throw new AppError('CLAIM_INVALID', 'This link is not valid.');
+  if (!claim.sessionId || isClosed(claim.session, deps.clock.now())) throw closedError();
   return { sessionId: claim.sessionId, orgId: claim.orgId, userId: claim.userId };
 }

@@ -16,6 +16,8 @@ export interface Metrics {
   readonly syncDuration: Histogram<'kind' | 'outcome'>;
   /** Calls made to a cloud provider's API, by provider kind. */
   readonly providerCalls: Counter<'kind'>;
+  /** Requests refused before anyone was identified, by reason (auth-rejections.ts); never audited. */
+  readonly authRejected: Counter<'reason'>;
 }
 
 export interface MetricsOptions {
@@ -66,5 +68,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['kind'] as const,
     registers: [registry],
   });
-  return { registry, httpRequestDuration, sessionsByState, syncDuration, providerCalls };
+  const authRejected = new Counter({
+    name: 'entryguard_auth_rejected_total',
+    help: 'Requests refused before anyone was identified (bad Slack signature, bad Teams token, missing or invalid API key, bad metrics token), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequestDuration, sessionsByState, syncDuration, providerCalls, authRejected };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authRejection } from './auth-rejections.ts';
 import type { Metrics } from './metrics.ts';
 
 /** Probes and scrapes come every few seconds; logging them at info would drown everything else. */
@@ -13,7 +14,8 @@ export function routeLabel(request: FastifyRequest): string {
 }
 
 /**
- * One JSON log line and one histogram sample per request. Headers are not logged at all (they
+ * One JSON log line and one histogram sample per request, and a count of requests turned away
+ * unauthenticated. Headers are not logged at all (they
  * carry API keys and cookies), and neither are bodies.
  */
 export function installRequestLog(app: FastifyInstance, metrics: Metrics): void {
@@ -21,6 +23,8 @@ export function installRequestLog(app: FastifyInstance, metrics: Metrics): void 
     const route = routeLabel(request);
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequestDuration.observe({ route, method: request.method, status_code: String(reply.statusCode) }, seconds);
+    const rejected = authRejection(request, reply.statusCode, route);
+    if (rejected) metrics.authRejected.inc({ reason: rejected });
     const line = { method: request.method, route, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10, clientIp: request.clientIp };
     if (QUIET_ROUTES.has(route) && reply.statusCode < 400) request.log.debug(line, 'request');
     else request.log.info(line, 'request');

@@ -6,6 +6,7 @@ import { createReconcileResourceTask, createSyncResourceTask, createVerifyResour
 import { createApprovalTimeoutTask, createExpireSessionTask } from './tasks/session-tasks.ts';
 import type { ChatNotifier } from '../engine/ports.ts';
 import { createExpiryWarningTask, createNotifySessionTask } from './tasks/notify-tasks.ts';
+import { createPurgeClaimsTask, PURGE_CLAIMS } from './tasks/purge-claims-task.ts';
 
 export interface TaskListOptions {
   observeSync?: SyncObserver;
@@ -23,6 +24,7 @@ export function createTaskList(deps: SyncDeps, opts: TaskListOptions = {}): Task
     [JOB.reconcileAll]: createReconcileAllTask(deps),
     [JOB.verifyResource]: createVerifyResourceTask(deps),
     [JOB.verifyAll]: createVerifyAllTask(deps),
+    [PURGE_CLAIMS]: createPurgeClaimsTask(deps),
   };
   if (opts.notifiers?.length) {
     tasks[JOB.notifySession] = createNotifySessionTask(opts.notifiers);
@@ -31,5 +33,5 @@ export function createTaskList(deps: SyncDeps, opts: TaskListOptions = {}): Task
   return tasks;
 }
 
-/** Every minute the sweep; every five minutes a reconcile of every resource; every half hour a verification. */
-export const CRONTAB = [`* * * * * ${JOB.sweep}`, `*/5 * * * * ${JOB.reconcileAll}`, `*/30 * * * * ${JOB.verifyAll}`].join('\n');
+/** Every minute the sweep; every five minutes a reconcile of every resource; every half hour a verification; hourly the claims purge. */
+export const CRONTAB = [`* * * * * ${JOB.sweep}`, `*/5 * * * * ${JOB.reconcileAll}`, `*/30 * * * * ${JOB.verifyAll}`, `17 * * * * ${PURGE_CLAIMS}`].join('\n');

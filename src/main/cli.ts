@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { configApply, configValidate } from './commands/config-commands.ts';
 import { createApiKeyCommand, listApiKeysCommand, revokeApiKeyCommand } from './commands/api-key-command.ts';
 import { doctorCommand } from './commands/doctor-command.ts';
+import { auditVerifyCommand } from './commands/audit-command.ts';
 import { openDatabase } from './database.ts';
 import { type Services } from './services.ts';
 import { serve } from './serve.ts';
@@ -25,6 +26,7 @@ const USAGE = `Usage: entryguard <command>
   api-key list [--org SLUG] [--email EMAIL] [--all]   keys, their owners, expiry and last use
   api-key revoke ID|PREFIX [--org SLUG]               refused from its next request on
   doctor                        verify every resource now and print a table
+  audit verify [--org SLUG]     check the audit trail's hash chains; exit 1 at a broken link
 
 Configuration comes from the environment; see README.md.`;
 
@@ -73,6 +75,16 @@ async function main(argv: string[]): Promise<number> {
       break;
     case 'doctor':
       return withEngine(config, logger, (deps) => doctorCommand(deps, out));
+    case 'audit':
+      if (sub === 'verify') {
+        const runtime = await openDatabase(config, logger, { poolSize: 2 });
+        try {
+          return await auditVerifyCommand(runtime.database.db, { org: values.org }, out);
+        } finally {
+          await runtime.close();
+        }
+      }
+      break;
     case 'api-key':
       if (sub === 'create' && values.org && values.email) {
         return withEngine(config, logger, (deps) =>

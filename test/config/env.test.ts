@@ -100,6 +100,22 @@ describe('loadConfig', () => {
     expect(err.message).toContain('DATABASE_URL: is not a postgres:// or postgresql:// URL — set a postgres://');
   });
 
+  it('takes DATABASE_OWNER_URL (also from a file) for migrations: another role on the same database, next to DATABASE_URL', () => {
+    const app = 'postgres://eg_app:app-pw@db.internal:5432/eg';
+    const owner = 'postgres://eg_owner:owner-pw@db.internal:5432/eg';
+    expect(loadConfig({ DATABASE_URL: app, DATABASE_OWNER_URL: owner }).database).toEqual({ kind: 'external', url: app, ownerUrl: owner });
+    expect(loadConfig({ DATABASE_URL: app, DATABASE_OWNER_URL_FILE: '/run/secrets/owner' }, { readFile: () => `${owner}\n` }).database).toEqual({
+      kind: 'external',
+      url: app,
+      ownerUrl: owner,
+    });
+    expect(problems({ DATABASE_OWNER_URL: owner }).message).toMatch(/DATABASE_OWNER_URL: is set but DATABASE_URL is not/);
+    const same = problems({ DATABASE_URL: app, DATABASE_OWNER_URL: 'postgres://eg_app:other@db.internal:5432/eg' });
+    expect(same.message).toMatch(/DATABASE_OWNER_URL: uses the same role as DATABASE_URL \("eg_app"\)/);
+    expect(problems({ DATABASE_URL: app, DATABASE_OWNER_URL: 'postgres://eg_owner:pw@db.internal:5432/other' }).message).toMatch(/another server or database/);
+    for (const err of [same]) expect(err.message).not.toMatch(/app-pw|owner-pw|other@/);
+  });
+
   it('refuses an http single-stack URL behind an https PUBLIC_URL (mixed content)', () => {
     const err = problems({ PUBLIC_URL: 'https://eg.example.com', PUBLIC_URL_V6: 'http://v6.eg.example.com' });
     expect(err.issues.map((i) => i.path)).toEqual(['PUBLIC_URL_V6']);
@@ -143,6 +159,7 @@ describe('loadConfig', () => {
   it('never shows a secret in describeConfig, JSON or inspect output', () => {
     const secrets = {
       DATABASE_URL: 'postgres://eg:db-pass-123@db.internal:5432/eg?password=query-pass-456',
+      DATABASE_OWNER_URL: 'postgres://eg_owner:owner-pass-321@db.internal:5432/eg',
       SLACK_SIGNING_SECRET: 'sig-secret-789',
       SLACK_BOT_TOKEN: 'xoxb-bot-token-abc',
       SLACK_APP_TOKEN: 'xapp-app-token-def',
@@ -153,7 +170,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...secrets, SLACK_CLIENT_ID: '123.456', TEAMS_APP_ID: 'app-id', TEAMS_TENANT_ID: 'tenant' });
     const outputs = [JSON.stringify(describeConfig(config)), JSON.stringify(config), inspect(config, { depth: 5 }), `${JSON.stringify({ config })}`];
     for (const out of outputs) {
-      for (const value of ['db-pass-123', 'query-pass-456', 'sig-secret-789', 'xoxb-bot-token-abc', 'xapp-app-token-def', 'client-secret-ghi', 'teams-pass-jkl', 'metrics-token-mno-0123456789']) {
+      for (const value of ['db-pass-123', 'query-pass-456', 'owner-pass-321', 'sig-secret-789', 'xoxb-bot-token-abc', 'xapp-app-token-def', 'client-secret-ghi', 'teams-pass-jkl', 'metrics-token-mno-0123456789']) {
         expect(out).not.toContain(value);
       }
     }

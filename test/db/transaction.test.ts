@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { transaction } from '../../src/db/transaction.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { TEST_ROLES } from '../helpers/global-setup.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -11,7 +12,8 @@ afterAll(() => db.drop());
 
 describe('transaction', () => {
   it('runs again after Postgres breaks a real deadlock, and commits once', async () => {
-    await db.db.execute(sql`create table pair (id int primary key, v int); insert into pair values (1, 0), (2, 0)`);
+    // The application role may not create tables: the owner makes one and lets it update rows.
+    await db.asOwner((o) => o.unsafe(`create table pair (id int primary key, v int); insert into pair values (1, 0), (2, 0); grant select, update on pair to ${TEST_ROLES.app.name}`));
     let attempts = 0;
     // Two transactions lock rows 1 and 2 in opposite orders: Postgres aborts one of them.
     const lockBoth = (first: number, second: number) =>

@@ -101,9 +101,13 @@ describe('who may act', () => {
 });
 
 describe('audit trail', () => {
-  it('is append-only', async () => {
+  it('is append-only: the application may not change it, and the owner meets the trigger', async () => {
     const cause = (p: Promise<unknown>) => p.then(() => '', (e: Error) => String((e.cause as Error | undefined)?.message ?? e.message));
-    expect(await cause(t.deps.db.execute(sql`update audit_events set action = 'X'`))).toMatch(/append-only/);
-    expect(await cause(t.deps.db.execute(sql`delete from audit_events`))).toMatch(/append-only/);
+    expect(await cause(t.deps.db.execute(sql`update audit_events set action = 'X'`))).toMatch(/permission denied/);
+    expect(await cause(t.deps.db.execute(sql`delete from audit_events`))).toMatch(/permission denied/);
+    await t.database.asOwner(async (owner) => {
+      expect(await cause(owner`update audit_events set action = 'X'`)).toMatch(/append-only/);
+      expect(await cause(owner`delete from audit_events`)).toMatch(/append-only/);
+    });
   });
 });

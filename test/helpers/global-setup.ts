@@ -2,7 +2,9 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/db/embedded-postgres.ts';
+import { withCredentials } from '../../src/db/embedded/app-roles.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
+import { setUpRoles } from '../../src/db/roles.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,6 +14,15 @@ declare module 'vitest' {
 }
 
 const TEMPLATE = `eg_template_${process.pid}`;
+
+/**
+ * The roles tests run as, as in production (README "Database roles"): the owner migrates the
+ * template; test code connects as the application role, which owns nothing.
+ */
+export const TEST_ROLES = {
+  owner: { name: 'eg_test_owner', password: 'eg_test_owner' },
+  app: { name: 'eg_test_app', password: 'eg_test_app' },
+} as const;
 
 /**
  * One Postgres server for the whole run (TEST_DATABASE_URL, or an embedded one), and one
@@ -31,8 +42,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await dropStaleTemplates(admin);
-  await admin.unsafe(`create database "${TEMPLATE}"`);
-  await migrateDatabase(withDatabase(adminUrl, TEMPLATE));
+  await setUpRoles(admin, TEMPLATE, TEST_ROLES);
+  await migrateDatabase(withCredentials(withDatabase(adminUrl, TEMPLATE), TEST_ROLES.owner), { appRole: TEST_ROLES.app.name });
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplate', TEMPLATE);
   return async () => {

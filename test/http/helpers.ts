@@ -94,3 +94,9 @@ export function cookieHeader(setCookie: string | string[] | undefined): string {
 export function csrfField(page: string): string | undefined {
   return /name="csrf" value="([^"]+)"/.exec(page)?.[1];
 }
+
+/** `entryguard_auth_rejected_total{reason}` as /metrics shows it now (0 before the first). */
+export async function authRejections(app: FastifyInstance, reason: string, headers: Record<string, string> = {}): Promise<number> {
+  const text = (await app.inject({ url: '/metrics', headers })).body;
+  return Number(new RegExp(`^entryguard_auth_rejected_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+}

@@ -3,6 +3,7 @@ import { decideApproval, type Decision } from '../../engine/decide-approval.ts';
 import { extendSession } from '../../engine/extend-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
 import { isAppError } from '../../shared/errors.ts';
+import { buttonAttempt } from '../shared/attempt.ts';
 import { parseExtendValue } from './blocks/session-card.ts';
 import type { SlackWebClient } from './clients.ts';
 import { shortId, slackDate } from './format.ts';
@@ -23,7 +24,7 @@ export function registerActions(app: App, deps: SlackHandlerDeps): void {
   const on = (id: string, act: (me: SlackMe, value: string) => Promise<Reply>) =>
     app.action<BlockAction<ButtonAction>>(id, async ({ ack, body, action, client, respond }) => {
       await ack();
-      await answer(deps, respond, async () => act(await identify(deps, client as SlackWebClient, teamOf(body), body.user.id), action.value ?? ''));
+      await answer(deps, respond, async () => act(await identify(deps, client as SlackWebClient, teamOf(body), body.user.id, buttonAttempt(id)), action.value ?? ''));
     });
 
   on(ACTION.sessionExtend, async (me, value) => {

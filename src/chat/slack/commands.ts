@@ -4,6 +4,7 @@ import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts
 import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
 import { describeStartOptions } from '../../engine/start-options.ts';
 import { isAppError } from '../../shared/errors.ts';
+import { commandAttempt } from '../shared/attempt.ts';
 import { parseChatCommand, type ChatCommand } from '../shared/command-parse.ts';
 import { extendFromChat } from '../shared/extend-command.ts';
 import { stopFromChat } from '../shared/stop-command.ts';
@@ -22,7 +23,7 @@ export function registerCommands(app: App, deps: SlackHandlerDeps): void {
     await ack();
     let reply: Reply;
     try {
-      const me = await identify(deps, client, command.team_id, command.user_id);
+      const me = await identify(deps, client, command.team_id, command.user_id, commandAttempt(command.text));
       reply = await runCommand(deps, me, parseChatCommand(command.text ?? ''), command);
     } catch (err) {
       reply = errorReply(deps, err);

@@ -22,13 +22,15 @@ export interface SlackMe {
 
 /**
  * The EntryGuard user behind a Slack account: a known mapping first, else the account's email
- * from users.info (needs users:read.email). Unknown, disabled or unconnected → AppError.
+ * from users.info (needs users:read.email). Unknown, disabled or unconnected → AppError (audited
+ * by the engine with `attempt`, what they tried).
  */
-export async function identify(deps: SlackHandlerDeps, client: SlackWebClient, teamId: string, slackUserId: string): Promise<SlackMe> {
+export async function identify(deps: SlackHandlerDeps, client: SlackWebClient, teamId: string, slackUserId: string, attempt: string): Promise<SlackMe> {
   const user = await resolveChatUser(deps.engine.db, {
     platform: 'slack',
     workspaceId: teamId,
     userId: slackUserId,
+    attempt,
     lookupEmail: async () => {
       try {
         const res = await client.users.info({ user: slackUserId });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { chatActor, resolveChatUser } from '../../engine/chat-identity.ts';
+import { chatActor, refuseChatUser, resolveChatUser } from '../../engine/chat-identity.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
 import type { UserRow } from '../../engine/users.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { buttonAttempt, commandAttempt } from '../shared/attempt.ts';
 import type { TeamsTransport } from './transport/adapter.ts';
 import type { TeamsTurn } from './transport/turn.ts';
 import { tenantOf, type InboundActivity } from './types.ts';
@@ -36,13 +37,26 @@ export async function identify(deps: TeamsHandlerDeps, turn: TeamsTurn, a: Inbou
   const tenantId = tenantOf(a) ?? (deps.transport.authEnabled ? undefined : LOCAL_TENANT);
   // Local mode (Playground / Emulator) may omit the AAD id; a real Teams channel always sends it.
   const aad = a.from.aadObjectId ?? (deps.transport.authEnabled ? undefined : a.from.id);
-  if (!tenantId || !aad) throw new AppError('USER_NOT_FOUND', 'EntryGuard cannot tell who you are here: use it from Microsoft Teams in your organization.');
-  const user = await resolveChatUser(deps.engine.db, { platform: 'teams', workspaceId: tenantId, userId: aad, lookupEmail: () => turn.senderEmail() }).catch((err: unknown) => {
+  const attempt = attemptOf(turn, a);
+  if (!tenantId || !aad) {
+    const err = new AppError('USER_NOT_FOUND', 'EntryGuard cannot tell who you are here: use it from Microsoft Teams in your organization.');
+    return refuseChatUser(deps.engine.db, { platform: 'teams', workspaceId: tenantId ?? '', userId: aad ?? a.from.id, attempt }, err);
+  }
+  const user = await resolveChatUser(deps.engine.db, { platform: 'teams', workspaceId: tenantId, userId: aad, lookupEmail: () => turn.senderEmail(), attempt }).catch((err: unknown) => {
     // The admin needs the tenant id to bind it (org file teams.tenantIds); the user only sees the refusal.
     if (isAppError(err) && err.code === 'ORG_NOT_FOUND') deps.logger.warn({ tenantId }, 'teams: a tenant that is not bound to an organization used the bot');
     throw err;
   });
   return { user, actor: chatActor(user, 'teams'), tenantId };
+}
+
+/** What the activity tried, for the audit of a refusal: a card button's verb, the app being added, or the command's first word. */
+function attemptOf(turn: TeamsTurn, a: InboundActivity): string {
+  if (a.type === 'conversationUpdate') return 'install';
+  const value = a.value as { verb?: unknown; action?: { verb?: unknown } } | undefined;
+  const verb = value?.action?.verb ?? value?.verb;
+  if (a.type === 'invoke' || typeof verb === 'string') return buttonAttempt(typeof verb === 'string' ? verb : a.name);
+  return commandAttempt(turn.text);
 }
 
 /** A refusal shows the engine's user message; anything else a generic line with a reference to the log. */

@@ -8,6 +8,8 @@ export {
   chatMessageRefs,
   claims,
   auditEvents,
+  auditChain,
+  auditChainHeads,
   SESSION_STATES,
   RULE_STATES,
   ENTRY_STATES,

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { resources } from './access.ts';
 import { organizations, users } from './organizations.ts';
 
@@ -170,7 +170,10 @@ export const claims = pgTable('claims', {
 export type ActorType = 'user' | 'api_key' | 'system' | 'chat';
 export type AuditResult = 'SUCCESS' | 'DENIED' | 'FAILURE';
 
-/** Append-only: a trigger refuses UPDATE and DELETE (see migrations). */
+/**
+ * Append-only: the application's role may only INSERT and SELECT, and a trigger refuses UPDATE
+ * and DELETE to anyone else. Tamper-evident: each event gets a link in `audit_chain`.
+ */
 export const auditEvents = pgTable(
   'audit_events',
   {
@@ -190,4 +193,31 @@ export const auditEvents = pgTable(
   (t) => [index('audit_events_org_at').on(t.orgId, t.at), index('audit_events_target').on(t.targetType, t.targetId)],
 );
 
+/**
+ * The hash chain over audit events, one link per event, written by the owner's trigger when the
+ * event's transaction commits (migrations/0004): `seq` counts its organization's chain, `hash`
+ * covers the event, its `seq` and `prev_hash` (engine/audit-chain.ts), so a changed, removed or
+ * inserted event breaks the chain. Append-only like the events.
+ */
+export const auditChain = pgTable(
+  'audit_chain',
+  {
+    eventId: bigint('event_id', { mode: 'number' }).primaryKey(),
+    /** The organization, or the zero uuid for events of no organization. */
+    chainId: uuid('chain_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** The previous link's hash; null for the first. */
+    prevHash: text('prev_hash'),
+    /** sha256 (hex) of the canonical encoding. */
+    hash: text('hash').notNull(),
+  },
+  (t) => [uniqueIndex('audit_chain_chain_seq').on(t.chainId, t.seq)],
+);
 
+/** The last link of each chain: the lock that orders one organization's events, and the end a verification must reach. */
+export const auditChainHeads = pgTable('audit_chain_heads', {
+  chainId: uuid('chain_id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash'),
+  eventId: bigint('event_id', { mode: 'number' }),
+});

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { authenticateApiKey, type ApiKeyPrincipal, type ApiScope } from '../../engine/api-keys.ts';
 import type { UserActor } from '../../engine/powers.ts';
+import { recordAudit } from '../../engine/audit.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
 import { AppError } from '../../shared/errors.ts';
 
@@ -25,15 +26,13 @@ export function readApiKey(request: FastifyRequest): string | undefined {
 
 /**
  * Authenticates the request's key and checks one scope. No key or a bad one → 401 (the same
- * answer for unknown, revoked and expired keys); a valid key without the scope → 403 naming it.
+ * answer for unknown, revoked and expired keys; counted in metrics, see auth-rejections.ts); a
+ * valid key without the scope → 403 naming it, and an API_REQUEST refusal in the audit trail.
  */
 export async function authenticate(request: FastifyRequest, engine: Pick<EngineDeps, 'db' | 'clock'>, scope: ApiScope | null): Promise<ApiCaller> {
   const token = readApiKey(request);
   if (!token) throw new AppError('UNAUTHORIZED', 'Send an API key: "Authorization: Bearer eg_live_…" or "X-API-Key: eg_live_…".');
   const principal = await authenticateApiKey(engine.db, engine.clock, token);
-  if (scope && !principal.scopes.includes(scope)) {
-    throw new AppError('FORBIDDEN', `This API key lacks the scope "${scope}".`, { details: { requiredScope: scope } });
-  }
   const actor: ApiActor = {
     type: 'api_key',
     orgId: principal.orgId,
@@ -45,5 +44,16 @@ export async function authenticate(request: FastifyRequest, engine: Pick<EngineD
     // The user's admin and approver powers reach other people's sessions only through the scopes for them.
     powers: { sessionAdmin: principal.scopes.includes('sessions:admin'), approver: principal.scopes.includes('approvals:write') },
   };
+  if (scope && !principal.scopes.includes(scope)) {
+    // A known key asked for more than it may: the key's owner is in the audit trail for it.
+    await recordAudit(engine.db, actor, {
+      action: 'API_REQUEST',
+      result: 'DENIED',
+      targetType: 'route',
+      targetId: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+      details: { code: 'FORBIDDEN', requiredScope: scope, keyScopes: principal.scopes },
+    });
+    throw new AppError('FORBIDDEN', `This API key lacks the scope "${scope}".`, { details: { requiredScope: scope } });
+  }
   return { principal, actor };
 }

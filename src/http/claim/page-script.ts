@@ -52,6 +52,8 @@ export const CLAIM_PAGE_SCRIPT = String.raw`(() => {
     let wait = cfg.intervalMs;
     try {
       const res = await fetch(cfg.statusUrl, { cache: 'no-store', credentials: 'same-origin' });
+      // Closed a while after the session ended (CLAIM_CLOSED): nothing more to show.
+      if (res.status === 410) { polling = false; $('eg-note').textContent = 'This session has ended and its page is closed.'; return; }
       if (res.ok) {
         const s = await res.json();
         render(s);

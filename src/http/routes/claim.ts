@@ -27,6 +27,7 @@ const TITLES: Record<string, string> = {
   CLAIM_INVALID: 'Link not valid',
   CLAIM_USED: 'Link already used',
   CLAIM_EXPIRED: 'Link expired',
+  CLAIM_CLOSED: 'Link closed',
 };
 
 /**
@@ -56,6 +57,7 @@ export async function claimRoutes(app: FastifyInstance, opts: ClaimRouteOptions)
     });
     if (!preview) return sendPage(reply, invalidLink());
     if (preview.status === 'used') return sendPage(reply, usedLinkPage({ statusUrl: `/c/${token}/status` }));
+    if (preview.status === 'closed') return sendPage(reply, messagePage(410, TITLES.CLAIM_CLOSED!, 'This session has ended and its page is closed. Start again from chat for a new one.'));
     if (preview.status === 'expired') return sendPage(reply, messagePage(410, TITLES.CLAIM_EXPIRED!, 'This link has expired. Start again from chat for a new one.'));
     const csrf = csrfValue(request);
     void reply.header('set-cookie', csrfSetCookie(csrf, { secure, maxAgeSeconds: Math.max(60, opts.claimTtlSeconds) }));
