@@ -23,10 +23,10 @@ export const APP_GRANTS = [
   'grant usage on schema public to :app',
   'grant select, insert, update, delete on all tables in schema public to :app',
   'grant usage, select on all sequences in schema public to :app',
-  // Evidence: appended and read, never changed. The chain is written by the owner's trigger only.
-  'revoke all on audit_events, audit_chain, audit_chain_heads from :app',
+  // Evidence: appended and read, never changed. The chain is written by the owner's functions only.
+  'revoke all on audit_events, audit_chain, audit_chain_heads, audit_pending from :app',
   'grant select, insert on audit_events to :app',
-  'grant select on audit_chain, audit_chain_heads to :app',
+  'grant select on audit_chain, audit_chain_heads, audit_pending to :app',
   // To tell whether the schema is current before serving (it never migrates itself).
   'grant usage on schema drizzle to :app',
   'grant select on drizzle.__drizzle_migrations to :app',

@@ -59,6 +59,19 @@ export interface ChainReport {
 }
 
 const BATCH = 1000;
+/** An event may wait this long to be sealed into its chain before verify calls it broken. */
+export const SEAL_GRACE_SECONDS = 300;
+
+/**
+ * Links the events written since the last call into their chains (the database's audit_seal(),
+ * run as the schema owner) and returns how many. Every worker runs it every second; it is safe to
+ * run anywhere, any number of times at once. Sealing after the commit, not during it, is what
+ * lets the transactions of one organization commit side by side.
+ */
+export async function sealAuditEvents(db: DbOrTx, maxEvents = 10_000): Promise<number> {
+  const [row] = await db.execute<{ n: number }>(sql`select audit_seal(${maxEvents}::int) as n`);
+  return Number(row?.n ?? 0);
+}
 
 /**
  * Reads one organization's chain in order, on one snapshot (events committing meanwhile are
@@ -126,13 +139,23 @@ async function endProblem(tx: DbOrTx, chainId: string, last: ChainedEvent | unde
   return undefined;
 }
 
-/** An event of this chain without a link was never chained by EntryGuard (or its link was removed). */
+/**
+ * An event of this chain without a link was never chained by EntryGuard (or its link was
+ * removed) — unless it is waiting to be sealed, which it may do for SEAL_GRACE_SECONDS.
+ */
 async function unlinkedEvent(tx: DbOrTx, chainId: string): Promise<ChainBreak | undefined> {
   const inChain = chainId === NO_ORG_CHAIN ? sql`e.org_id is null` : sql`e.org_id = ${chainId}::uuid`;
-  const [row] = await tx.execute<{ id: string }>(
-    sql`select e.id::text as id from audit_events e where ${inChain} and not exists (select 1 from audit_chain l where l.event_id = e.id) order by e.id limit 1`,
+  const [row] = await tx.execute<{ id: string; pending: boolean }>(
+    sql`select e.id::text as id, exists (select 1 from audit_pending p where p.event_id = e.id) as pending from audit_events e
+        where ${inChain} and not exists (select 1 from audit_chain l where l.event_id = e.id)
+          and not (e.at > now() - make_interval(secs => ${SEAL_GRACE_SECONDS}) and exists (select 1 from audit_pending p where p.event_id = e.id))
+        order by e.id limit 1`,
   );
-  return row ? { eventId: row.id, seq: null, problem: `event ${row.id} is not in the chain: it was inserted outside EntryGuard` } : undefined;
+  if (!row) return undefined;
+  const problem = row.pending
+    ? `event ${row.id} was never sealed into the chain (waiting for over ${SEAL_GRACE_SECONDS / 60} minutes: is any worker running?)`
+    : `event ${row.id} is not in the chain: it was inserted outside EntryGuard`;
+  return { eventId: row.id, seq: null, problem };
 }
 
 /** Every chain (or one organization's), with the organizations that have none left out. */

@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from '../http/metrics.ts';
 import { createReadinessCheck } from '../http/readiness.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
 import { startJobRelay } from '../jobs/job-relay.ts';
+import { startAuditSealer } from '../jobs/audit-sealer.ts';
 import { createTaskList } from '../jobs/task-list.ts';
 import { startWorker, type Worker } from '../jobs/worker.ts';
 import { resumeUnfinishedWork } from '../engine/resume-work.ts';
@@ -81,6 +82,7 @@ export async function startServices(
   const notifiers = [slack?.notifier, teams?.notifier].filter((n) => n !== undefined);
 
   let worker: Worker | undefined;
+  let sealer: { stop(): Promise<void> } | undefined;
   if (roles.worker) {
     const taskList = createTaskList(deps, {
       notifiers,
@@ -95,6 +97,7 @@ export async function startServices(
     // could have done it at once).
     await preloadProviders(deps).catch((err: unknown) => logger.warn({ err }, 'could not preload a provider; it loads on first use'));
     worker = await startWorker({ connectionString: runtime.url, taskList, logger, concurrency: config.worker.concurrency });
+    sealer = startAuditSealer({ db: deps.db, logger });
     // Whatever a crash interrupted (an intent recorded before a provider call, rules waiting for a
     // sync that died with its worker) is synced now, not at the next sweep.
     const resumed = await resumeUnfinishedWork(deps);
@@ -141,6 +144,7 @@ export async function startServices(
       await server?.close();
       await slack?.stop();
       await worker?.stop();
+      await sealer?.stop();
       await relay.stop();
       await runtime.close();
     },

@@ -6,7 +6,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/db/migrate.ts';
-import { listAuditChains, NO_ORG_CHAIN, verifyAuditChain } from '../../src/engine/audit-chain.ts';
+import { listAuditChains, NO_ORG_CHAIN, sealAuditEvents, verifyAuditChain } from '../../src/engine/audit-chain.ts';
 import { createDatabase } from '../../src/db/client.ts';
 import { createEmptyDatabase } from '../helpers/db.ts';
 
@@ -51,6 +51,7 @@ describe('upgrading to the chained audit trail', () => {
     cleanup.push(() => app.close());
     expect(await listAuditChains(app.db)).toEqual([...orgs, NO_ORG_CHAIN].sort());
     await app.client`insert into audit_events (org_id, actor_type, action, result) values (${orgs[0]!}, 'system', 'NEW', 'SUCCESS')`;
+    await sealAuditEvents(app.db);
     const seqs = await app.client<{ action: string; seq: string }[]>`select e.action, l.seq::text as seq from audit_events e join audit_chain l on l.event_id = e.id where e.org_id = ${orgs[0]!} order by l.seq`;
     expect(seqs.map((r) => `${r.action}:${r.seq}`)).toEqual(['OLD_0:1', 'OLD_4:2', 'OLD_6:3', 'OLD_10:4', 'NEW:5']);
     for (const chain of await listAuditChains(app.db)) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { transaction } from '../../src/db/transaction.ts';
-import { auditEventHash, verifyAuditChain } from '../../src/engine/audit-chain.ts';
+import { auditEventHash, sealAuditEvents, verifyAuditChain } from '../../src/engine/audit-chain.ts';
 import { recordAudit, type Actor } from '../../src/engine/audit.ts';
 import { auditVerifyCommand } from '../../src/main/commands/audit-command.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -26,6 +26,7 @@ async function chainOf(n: number, orgId: string = randomUUID()): Promise<{ orgId
   for (let i = 0; i < n; i++) {
     await recordAudit(db.db, actor(orgId), { action: 'SESSION_START', targetType: 'session', targetId: randomUUID(), details: { i, note: 'zürich → 東京 "quoted"' } });
   }
+  await sealAuditEvents(db.db);
   return { orgId, ids: await linkedIds(orgId) };
 }
 
@@ -63,11 +64,19 @@ describe('the audit chain', () => {
     await expect(db.client`update audit_chain_heads set seq = 0`).rejects.toThrow(/permission denied/);
   });
 
-  it('does not fork when 50 transactions on 10 connections append to one organization at once', async () => {
+  it('does not fork when 50 transactions on 10 connections append to one organization while three sealers run', async () => {
     const orgId = randomUUID();
     const burst = (k: number) =>
       Promise.all(Array.from({ length: 25 }, (_, i) => transaction(db.db, (tx) => recordAudit(tx, actor(orgId), { action: 'BURST', details: { k, i } }))));
+    let writing = true;
+    const sealer = async () => {
+      while (writing) await sealAuditEvents(db.db);
+    };
+    const sealers = Promise.all([sealer(), sealer(), sealer()]);
     await Promise.all([burst(1), burst(2)]);
+    writing = false;
+    await sealers;
+    await sealAuditEvents(db.db);
     const seqs = await db.db.execute<{ seq: string }>(sql`select seq::text as seq from audit_chain where chain_id = ${orgId}::uuid order by audit_chain.seq`);
     expect(seqs.map((r) => Number(r.seq))).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     // Read in pages of 7 as well: the pages join without losing or repeating an event.
@@ -76,6 +85,16 @@ describe('the audit chain', () => {
       expect(report.broken).toBeUndefined();
       expect(report).toMatchObject({ events: 50 });
     }
+  });
+
+  it('an event is sealed within seconds by the workers; one left unsealed for minutes is reported', async () => {
+    const orgId = randomUUID();
+    await recordAudit(db.db, actor(orgId), { action: 'JUST_NOW' });
+    expect(await brokenAt(orgId)).toBeUndefined(); // waiting to be sealed is not broken
+    await db.client`insert into audit_events (org_id, at, actor_type, action, result) values (${orgId}, now() - interval '10 minutes', 'system', 'LONG_AGO', 'SUCCESS')`;
+    expect((await brokenAt(orgId))?.problem).toMatch(/was never sealed into the chain/);
+    await sealAuditEvents(db.db);
+    expect(await brokenAt(orgId)).toBeUndefined();
   });
 
   it('verifies on one snapshot: events committing during a verification are no false alarm', async () => {
