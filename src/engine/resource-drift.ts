@@ -2,7 +2,7 @@ import { transaction } from '../db/transaction.ts';
 import { recordAudit, systemActor } from './audit.ts';
 import type { SyncDeps } from './deps.ts';
 import type { ProviderEntry, ResourceTarget } from './ports.ts';
-import { deleteEntries, setState, type Entries } from './resource-entries.ts';
+import { deleteEntries, setStates, type Entries } from './resource-entries.ts';
 
 export interface Drift {
   /** Ours, wanted, and gone from the cloud: re-added. */
@@ -44,7 +44,7 @@ export async function reconcileEntries(
 
   await transaction(deps.db, async (tx) => {
     await deleteEntries(tx, target.id, gone);
-    await setState(tx, target.id, confirmed.map((e) => e.cidr), 'PRESENT', (c) => cloud.get(c)?.ruleId ?? null);
+    await setStates(tx, target.id, confirmed.map((e) => ({ cidr: e.cidr, ruleId: e.ruleId ?? null })), 'PRESENT');
     const actor = systemActor(target.orgId, 'reconcile');
     const audit = (action: string, details: Record<string, unknown>) =>
       recordAudit(tx, actor, { action, targetType: 'resource', targetId: target.id, details });

@@ -41,24 +41,22 @@ export async function recordIntent(db: Db, resourceId: string, add: string[], re
   });
 }
 
-export async function setState(tx: DbOrTx, resourceId: string, cidrs: string[], state: EntryState, ruleId?: (cidr: string) => string | null): Promise<void> {
+/** Sets the state of existing entries (an intent: ADDING, REMOVING). */
+export async function setState(tx: DbOrTx, resourceId: string, cidrs: string[], state: EntryState): Promise<void> {
   if (cidrs.length === 0) return;
-  if (ruleId) {
-    for (const cidr of cidrs) {
-      await tx
-        .insert(resourceEntries)
-        .values({ resourceId, cidr, state, providerRuleId: ruleId(cidr) })
-        .onConflictDoUpdate({
-          target: [resourceEntries.resourceId, resourceEntries.cidr],
-          set: { state, providerRuleId: ruleId(cidr), updatedAt: sql`now()` },
-        });
-    }
-    return;
-  }
   await tx
     .update(resourceEntries)
     .set({ state, updatedAt: sql`now()` })
     .where(and(eq(resourceEntries.resourceId, resourceId), inArray(resourceEntries.cidr, cidrs)));
+}
+
+/** Records entries in `state` with their provider rule ids, whether or not they were known: one statement. */
+export async function setStates(tx: DbOrTx, resourceId: string, entries: { cidr: string; ruleId: string | null }[], state: EntryState): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.execute(sql`
+    insert into resource_entries (resource_id, cidr, provider_rule_id, state)
+    select ${resourceId}::uuid, e.cidr, e.rule_id, ${state} from json_to_recordset(${JSON.stringify(entries.map((e) => ({ cidr: e.cidr, rule_id: e.ruleId })))}::json) as e(cidr text, rule_id text)
+    on conflict (resource_id, cidr) do update set state = excluded.state, provider_rule_id = excluded.provider_rule_id, updated_at = now()`);
 }
 
 export async function deleteEntries(tx: DbOrTx, resourceId: string, cidrs: string[]): Promise<void> {

@@ -3,6 +3,7 @@ import { transaction } from '../db/transaction.ts';
 import { approvals, resourceEntries, resources, sessionRules, sessions } from '../db/schema/index.ts';
 import type { EngineDeps } from './deps.ts';
 import { HOLDING_STATES } from './state-machine.ts';
+import { settleStragglers } from './settle-sessions.ts';
 
 export interface SweepReport {
   expired: number;
@@ -20,6 +21,7 @@ const STUCK_AFTER_MS = 60_000;
  */
 export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
   const now = deps.clock.now();
+  await settleStragglers(deps, { idleForMs: STUCK_AFTER_MS });
   return transaction(deps.db, async (tx) => {
     const overdue = await tx
       .select({ id: sessions.id })

@@ -6,7 +6,7 @@ import { recordAudit, systemActor } from './audit.ts';
 import type { SyncDeps } from './deps.ts';
 import { ProviderError, type ApplyResult, type CidrOutcome, type ResourceTarget } from './ports.ts';
 import { reconcileEntries, type Drift } from './resource-drift.ts';
-import { confirmedPresent, deleteEntries, loadEntries, maybePresent, recordIntent, setState } from './resource-entries.ts';
+import { confirmedPresent, deleteEntries, loadEntries, maybePresent, recordIntent, setStates } from './resource-entries.ts';
 import { withResourceLock } from './resource-lock.ts';
 import { loadResourceTarget } from './resource-target.ts';
 import { settleSessions } from './settle-sessions.ts';
@@ -35,8 +35,6 @@ export interface SyncReport {
 const MAX_BACKOFF_MS = 60_000;
 /** When another sync holds the resource, try again this soon. */
 const BUSY_RETRY_MS = 2_000;
-/** Matches no row; `in ()` is not valid SQL. */
-const NO_SESSION = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The per-resource controller (docs/architecture.md): makes the cloud hold exactly the union of
@@ -86,13 +84,13 @@ async function syncLocked(deps: SyncDeps, target: ResourceTarget, opts: SyncOpti
     result = await applySafely(deps, target, { add, remove, repair });
   }
 
-  await transaction(deps.db, async (tx) => {
-    // Like every writer, lock the sessions before their rules (in id order): no deadlock with a
-    // stop or an expiry running at the same moment.
-    const sessionIds = await lockSessionsWithOpenRules(tx, resourceId, [...add, ...repair]);
-    await recordOutcomes(tx, target, result, report, sessionIds, fresh);
-    await settleRules(tx, deps, resourceId, sessionIds);
+  // The outcome per CIDR and what it means for the rules; then, once that committed, the state
+  // of every session whose rules moved (settle-sessions.ts: whichever sync commits last sees all).
+  const touched = await transaction(deps.db, async (tx) => {
+    const failedRules = await recordOutcomes(tx, target, result, report, fresh);
+    return [...failedRules, ...(await settleRules(tx, deps, resourceId))];
   });
+  if (touched.length) await transaction(deps.db, (tx) => settleSessions(tx, deps, touched));
 
   if (report.failed.some((f) => f.retryable)) {
     const attempt = (opts.attempt ?? 0) + 1;
@@ -137,64 +135,36 @@ async function applySafely(deps: SyncDeps, target: ResourceTarget, change: { add
 }
 
 /**
- * Sessions with rules this sync may move, locked in id order: PENDING or REMOVING rules on the
- * resource, and APPLIED ones of CIDRs being (re-)added after drift.
- */
-async function lockSessionsWithOpenRules(tx: Tx, resourceId: string, readded: string[]): Promise<string[]> {
-  const rows = await tx
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(
-      sql`exists (select 1 from ${sessionRules} r where r.session_id = ${sessions.id} and r.resource_id = ${resourceId}
-        and (r.state in ('PENDING', 'REMOVING')
-          or (r.state = 'APPLIED' and r.cidr in (select json_array_elements_text(${JSON.stringify(readded)}::json)))))`,
-    )
-    .orderBy(sessions.id)
-    .for('update');
-  return rows.map((r) => r.id);
-}
-
-/**
  * Records the provider's answer per CIDR, in resource_entries (the intents settle) and on the
- * rules of the locked sessions. A session that arrived after the lock keeps its rule PENDING for
- * the sync its own start queued. `fresh`: CIDRs with no entry before this sync, so a permanent
- * failure to add them means nothing of ours is there.
+ * rules waiting for it, in a few statements whatever the number of CIDRs. Returns the sessions of
+ * rules that failed. `fresh`: CIDRs with no entry before this sync, so a permanent failure to add
+ * them means nothing of ours is there.
  */
-async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResult, report: SyncReport, sessionIds: string[], fresh: Set<string>): Promise<void> {
+async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResult, report: SyncReport, fresh: Set<string>): Promise<string[]> {
   const resourceId = target.id;
-  const ofLocked = inArray(sessionRules.sessionId, sessionIds.length ? sessionIds : [NO_SESSION]);
-  const ruleOf = (cidr: string, states: ('PENDING' | 'APPLIED' | 'REMOVING')[]) =>
-    and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.cidr, cidr), inArray(sessionRules.state, states), ofLocked);
+  const present: { cidr: string; ruleId: string | null }[] = [];
+  const addFailures: { cidr: string; state: 'PENDING' | 'FAILED'; error: string }[] = [];
   for (const [cidr, outcome] of result.added) {
     if (outcome.ok) {
       report.added.push(cidr);
-      await setState(tx, resourceId, [cidr], 'PRESENT', () => outcome.ruleId ?? null);
+      present.push({ cidr, ruleId: outcome.ruleId ?? null });
       continue;
     }
     const { error } = outcome;
     report.failed.push({ cidr, op: 'add', code: error.code, message: error.message, retryable: error.retryable });
-    if (!error.retryable && fresh.has(cidr)) await deleteEntries(tx, resourceId, [cidr]);
-    await tx
-      .update(sessionRules)
-      .set(
-        error.retryable
-          ? { error: `${error.message} (retrying)`, updatedAt: sql`now()` }
-          : { state: 'FAILED', error: error.message, updatedAt: sql`now()` },
-      )
-      .where(ruleOf(cidr, ['PENDING', 'APPLIED']));
+    addFailures.push(error.retryable ? { cidr, state: 'PENDING', error: `${error.message} (retrying)` } : { cidr, state: 'FAILED', error: error.message });
   }
+  const removed: string[] = [];
+  const removeFailures: { cidr: string; state: 'REMOVING'; error: string }[] = [];
   for (const [cidr, outcome] of result.removed) {
     if (outcome.ok) {
       report.removed.push(cidr);
-      await deleteEntries(tx, resourceId, [cidr]);
+      removed.push(cidr);
       continue;
     }
     const { error } = outcome;
     report.failed.push({ cidr, op: 'remove', code: error.code, message: error.message, retryable: true });
-    await tx
-      .update(sessionRules)
-      .set({ error: `removal failed, retrying: ${error.message}`, updatedAt: sql`now()` })
-      .where(ruleOf(cidr, ['REMOVING']));
+    removeFailures.push({ cidr, state: 'REMOVING', error: `removal failed, retrying: ${error.message}` });
     await recordAudit(tx, systemActor(target.orgId, 'sync'), {
       action: 'RULE_REMOVAL_FAILED',
       result: 'FAILURE',
@@ -203,47 +173,51 @@ async function recordOutcomes(tx: Tx, target: ResourceTarget, result: ApplyResul
       details: { cidr, code: error.code, message: error.message },
     });
   }
+  await setStates(tx, resourceId, present, 'PRESENT');
+  await deleteEntries(tx, resourceId, [...removed, ...addFailures.filter((f) => f.state === 'FAILED' && fresh.has(f.cidr)).map((f) => f.cidr)]);
+  const failed = await markRules(tx, resourceId, [...addFailures, ...removeFailures]);
+  return failed;
 }
 
 /**
- * Moves the locked sessions' rules on this resource to where the cloud now is, then re-derives
- * the state of each of those sessions.
+ * Sets the error (and, for a permanent failure, FAILED) on the rules of each CIDR still waiting:
+ * PENDING or APPLIED ones for a failed add (an APPLIED one is being re-added after drift),
+ * REMOVING ones for a failed removal. Returns their sessions.
  */
-async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string, sessionIds: string[]): Promise<void> {
-  if (sessionIds.length === 0) return;
+async function markRules(tx: Tx, resourceId: string, marks: { cidr: string; state: 'PENDING' | 'FAILED' | 'REMOVING'; error: string }[]): Promise<string[]> {
+  if (marks.length === 0) return [];
+  const rows = await tx.execute<{ session_id: string }>(sql`
+    update session_rules r set state = case when m.state = 'FAILED' then 'FAILED' else r.state end, error = m.error, updated_at = now()
+    from json_to_recordset(${JSON.stringify(marks)}::json) as m(cidr text, state text, error text)
+    where r.resource_id = ${resourceId} and r.cidr = m.cidr
+      and (case when m.state = 'REMOVING' then r.state = 'REMOVING' else r.state in ('PENDING', 'APPLIED') end)
+    returning r.session_id`);
+  return rows.map((r) => r.session_id);
+}
 
+/**
+ * Moves the rules on this resource to where the cloud now is: waiting ones whose CIDR is there
+ * become APPLIED; released ones become REMOVED once nothing of their CIDR may be left (not even
+ * an unconfirmed intent), or at once if another live session still holds the same CIDR (the
+ * cloud rule is shared and stays). Returns the sessions of the rules it moved.
+ */
+async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string): Promise<string[]> {
   const entries = await loadEntries(tx, resourceId);
-  const present = [...confirmedPresent(entries)];
-  const desired = await desiredCidrs(tx, resourceId);
-  const now = deps.clock.now();
-  if (present.length) {
-    await tx
-      .update(sessionRules)
-      .set({ state: 'APPLIED', appliedAt: now, error: null, updatedAt: now })
-      .where(
-        and(
-          eq(sessionRules.resourceId, resourceId),
-          inArray(sessionRules.state, ['PENDING', 'APPLIED']),
-          inArray(sessionRules.cidr, present),
-          inArray(sessionRules.sessionId, sessionIds),
-          sql`(${sessionRules.state} = 'PENDING' or ${sessionRules.error} is not null)`,
-          sql`exists (select 1 from ${sessions} s where s.id = ${sessionRules.sessionId} and s.state in ('PENDING','ACTIVE','PARTIAL'))`,
-        ),
-      );
-  }
-  // A released rule is done once nothing of its CIDR may be left in the cloud (not even an
-  // unconfirmed intent), or at once if another live session still holds the same CIDR (the
-  // cloud rule is shared and stays).
-  const releasable = await tx
-    .select({ id: sessionRules.id, cidr: sessionRules.cidr })
-    .from(sessionRules)
-    .where(and(eq(sessionRules.resourceId, resourceId), eq(sessionRules.state, 'REMOVING'), inArray(sessionRules.sessionId, sessionIds)));
-  const done = releasable.filter((r) => !entries.has(r.cidr) || desired.has(r.cidr)).map((r) => r.id);
-  if (done.length) {
-    await tx
-      .update(sessionRules)
-      .set({ state: 'REMOVED', removedAt: now, error: null, updatedAt: now })
-      .where(inArray(sessionRules.id, done));
-  }
-  await settleSessions(tx, deps, sessionIds);
+  const present = JSON.stringify([...confirmedPresent(entries)]);
+  const maybe = JSON.stringify([...entries.keys()]);
+  const desired = JSON.stringify([...(await desiredCidrs(tx, resourceId))]);
+  const now = deps.clock.now().toISOString();
+  const applied = await tx.execute<{ session_id: string }>(sql`
+    update session_rules r set state = 'APPLIED', applied_at = ${now}::timestamptz, error = null, updated_at = ${now}::timestamptz
+    from sessions s
+    where s.id = r.session_id and s.state in ('PENDING', 'ACTIVE', 'PARTIAL')
+      and r.resource_id = ${resourceId} and (r.state = 'PENDING' or (r.state = 'APPLIED' and r.error is not null))
+      and r.cidr in (select json_array_elements_text(${present}::json))
+    returning r.session_id`);
+  const released = await tx.execute<{ session_id: string }>(sql`
+    update session_rules r set state = 'REMOVED', removed_at = ${now}::timestamptz, error = null, updated_at = ${now}::timestamptz
+    where r.resource_id = ${resourceId} and r.state = 'REMOVING'
+      and (r.cidr not in (select json_array_elements_text(${maybe}::json)) or r.cidr in (select json_array_elements_text(${desired}::json)))
+    returning r.session_id`);
+  return [...applied, ...released].map((r) => r.session_id);
 }
