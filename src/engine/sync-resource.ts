@@ -50,7 +50,10 @@ export async function syncResource(deps: SyncDeps, resourceId: string, opts: Syn
   const target = await loadResourceTarget(deps.db, resourceId);
   if (!target) return report;
   report.kind = target.kind;
-  const done = await withResourceLock(deps.db, resourceId, () => syncLocked(deps, target, opts, report));
+  const done = await withResourceLock(deps.db, resourceId, async () => {
+    await syncLocked(deps, target, opts, report);
+    return true;
+  });
   if (done === undefined) {
     report.deferred = true;
     await deps.jobs.syncResources(deps.db, [resourceId], { runAt: new Date(deps.clock.now().getTime() + BUSY_RETRY_MS), attempt: opts.attempt ?? 0 });

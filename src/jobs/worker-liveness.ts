@@ -12,6 +12,8 @@ export interface WorkerLiveness {
   readonly id: string;
   /** Records a graphile-worker pool of this process, so its locks are known to be ours. */
   addPool(poolId: string): Promise<void>;
+  /** Forgets pools of this process that stopped, and releases what they held, at once. */
+  retirePools(poolIds: string[]): Promise<void>;
   /** Releases whatever dead workers hold, now (also done at start and on every heartbeat). */
   reap(): Promise<ReapReport>;
   /** Deregisters (after the pools stopped) and closes the liveness connection. */
@@ -87,6 +89,13 @@ export async function startWorkerLiveness(opts: { url: string; logger: Logger; h
       await sql`update worker_processes set pool_ids = array_append(pool_ids, ${poolId}) where id = ${id} and not (${poolId} = any(pool_ids))`;
     },
     reap,
+    async retirePools(poolIds) {
+      if (poolIds.length === 0) return;
+      for (const p of poolIds) pools.delete(p);
+      await sql`update worker_processes set pool_ids = ${[...pools]} where id = ${id}`;
+      await releaseLockers(db, poolIds);
+      log.warn({ pools: poolIds }, 'released the jobs and queues of a worker pool of this process that stopped');
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -17,26 +17,34 @@ export interface WorkerOptions {
 }
 
 export interface Worker {
-  runner: Runner;
   liveness: WorkerLiveness;
+  /** Whether a graphile-worker runner is up now (false while one that died is being replaced). */
+  alive(): boolean;
   /** Drains running jobs (their completion recorded), then deregisters this process. */
   stop(): Promise<void>;
 }
 
+const RESTART_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
+
 /**
  * Starts graphile-worker in this process, registered as a live worker (worker-liveness.ts): before
  * taking any job it releases what dead workers left locked, and keeps doing so every few seconds.
+ * graphile-worker stops its pool for good when it cannot record completions for a while (a long
+ * database outage): the pool is then replaced, and what it had locked released at once, so the
+ * process keeps working once the database is back instead of idling with its queues locked.
  */
 export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const concurrency = opts.concurrency ?? 4;
   const liveness = await startWorkerLiveness({ url: opts.connectionString, logger: opts.logger, heartbeatMs: opts.heartbeatMs });
+  let launching: string[] = [];
   const events: WorkerEvents = new EventEmitter();
   events.on('pool:create', ({ workerPool }) => {
+    launching.push(workerPool.id);
     void liveness.addPool(workerPool.id).catch((err: unknown) => opts.logger.warn({ err }, 'could not register a worker pool'));
   });
-  let runner: Runner;
-  try {
-    runner = await run({
+  const launch = async (): Promise<{ runner: Runner; pools: string[] }> => {
+    launching = [];
+    const runner = await run({
       connectionString: opts.connectionString,
       concurrency,
       maxPoolSize: Math.max(10, concurrency + 2),
@@ -51,15 +59,51 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       // finished job, and its queue, still locked.
       preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
     });
+    return { runner, pools: launching };
+  };
+
+  let current: { runner: Runner; pools: string[] } | undefined;
+  let stopping = false;
+  let replacing: Promise<void> = Promise.resolve();
+  const watch = (w: { runner: Runner; pools: string[] }) => {
+    const ended = (err?: unknown) => {
+      if (stopping || current !== w) return;
+      current = undefined;
+      opts.logger.error({ err }, 'the worker pool stopped unexpectedly; releasing its jobs and starting a new one');
+      replacing = replace(w.pools);
+    };
+    w.runner.promise.then(() => ended(), ended);
+  };
+  const replace = async (deadPools: string[]) => {
+    for (let attempt = 0; !stopping; attempt++) {
+      try {
+        await liveness.retirePools(deadPools);
+        current = await launch();
+        watch(current);
+        opts.logger.info('a new worker pool is running');
+        return;
+      } catch (err) {
+        const delay = RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)]!;
+        opts.logger.warn({ err }, `could not start a new worker pool; trying again in ${delay / 1000} s`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  };
+
+  try {
+    current = await launch();
   } catch (err) {
     await liveness.stop();
     throw err;
   }
+  watch(current);
   return {
-    runner,
     liveness,
+    alive: () => current !== undefined,
     async stop() {
-      await runner.stop();
+      stopping = true;
+      await replacing;
+      await current?.runner.stop();
       await liveness.stop();
     },
   };

@@ -104,11 +104,6 @@ export async function startServices(
     if (resumed > 0) logger.info({ resources: resumed }, 'resuming unfinished firewall changes');
   }
 
-  let workerAlive = !!worker;
-  void worker?.runner.promise.catch((err: unknown) => {
-    workerAlive = false;
-    logger.error({ err }, 'worker stopped unexpectedly');
-  });
   const server = roles.web
     ? await createHttpServer({
         engine: deps,
@@ -122,7 +117,7 @@ export async function startServices(
         claimTtlSeconds: config.claimTtlSeconds,
         readiness: createReadinessCheck({
           db: deps.db,
-          workerInProcess: worker ? () => workerAlive : undefined,
+          workerInProcess: worker ? () => worker!.alive() : undefined,
           heldByDeadWorkers: async () => {
             const dead = await findDeadLockers(deps.db);
             return { count: dead.reduce((n, d) => n + d.jobs + d.queues, 0), oldestSeconds: Math.max(0, ...dead.map((d) => d.heldSeconds)) };

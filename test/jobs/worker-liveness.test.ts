@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeadLockers } from '../../src/db/worker-locks.ts';
 import { workerProcesses } from '../../src/db/schema/index.ts';
@@ -47,6 +47,16 @@ describe('worker liveness', () => {
     expect(report.released).toEqual([{ lockedBy: 'pool-dead', jobs: 1, queues: 1, process: 'egw-dead' }]);
     expect(await lockedBy('dead-job')).toBeNull();
     expect(await lockedBy('live-job')).toBe('pool-alive');
+  });
+
+  it('a pool of this process that stopped is forgotten and what it held released at once, though the process lives', async () => {
+    await live.addPool('pool-stopped');
+    await lockedJob('stopped-job', 'pool-stopped');
+    expect((await findDeadLockers(t.deps.db)).map((d) => d.lockedBy)).not.toContain('pool-stopped');
+    await live.retirePools(['pool-stopped']);
+    expect(await lockedBy('stopped-job')).toBeNull();
+    const [me] = await t.deps.db.select().from(workerProcesses).where(eq(workerProcesses.id, live.id));
+    expect(me!.poolIds).not.toContain('pool-stopped');
   });
 
   it('gives a locker that never registered a grace period, then releases it', async () => {
