@@ -17,8 +17,13 @@ export interface Entitlements {
  */
 const usable = and(eq(resources.isActive, true), isNotNull(resources.verifiedAt), isNull(resources.verifyError));
 
-/** What a start would open for this user, and under which limits. */
-export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Entitlements> {
+/**
+ * What a start would open for this user, and under which limits. `anyState` also counts
+ * resources that are inactive or failed their last verification (what the user is *granted*,
+ * as an extension asks, rather than what a new session could open right now).
+ */
+export async function loadEntitlements(tx: DbOrTx, userId: string, opts: { anyState?: boolean } = {}): Promise<Entitlements> {
+  const filter = opts.anyState ? undefined : usable;
   const memberRoles = await tx
     .select({
       id: roles.id,
@@ -36,13 +41,13 @@ export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Enti
         .select({ roleId: roleResources.roleId, resourceId: roleResources.resourceId })
         .from(roleResources)
         .innerJoin(resources, eq(resources.id, roleResources.resourceId))
-        .where(and(inArray(roleResources.roleId, roleIds), usable))
+        .where(and(inArray(roleResources.roleId, roleIds), filter))
     : [];
   const direct = await tx
     .select({ resourceId: userResources.resourceId })
     .from(userResources)
     .innerJoin(resources, eq(resources.id, userResources.resourceId))
-    .where(and(eq(userResources.userId, userId), usable));
+    .where(and(eq(userResources.userId, userId), filter));
 
   const contributing = new Set(viaRoles.map((r) => r.roleId));
   return {
