@@ -8,7 +8,7 @@ export interface Entitlements {
   /** Every role cap the user is subject to (null = the role sets none). */
   roleCapsHours: (number | null)[];
   /** Roles that contribute resources and require approval. */
-  approvalRoles: { id: string; timeoutMinutes: number }[];
+  approvalRoles: { id: string; name: string; timeoutMinutes: number }[];
 }
 
 /**
@@ -27,6 +27,7 @@ export async function loadEntitlements(tx: DbOrTx, userId: string, opts: { anySt
   const memberRoles = await tx
     .select({
       id: roles.id,
+      name: roles.name,
       cap: roles.maxSessionDurationHours,
       requiresApproval: roles.requiresApproval,
       timeout: roles.approvalTimeoutMinutes,
@@ -55,7 +56,7 @@ export async function loadEntitlements(tx: DbOrTx, userId: string, opts: { anySt
     roleCapsHours: memberRoles.map((r) => r.cap),
     approvalRoles: memberRoles
       .filter((r) => r.requiresApproval && contributing.has(r.id))
-      .map((r) => ({ id: r.id, timeoutMinutes: r.timeout })),
+      .map((r) => ({ id: r.id, name: r.name, timeoutMinutes: r.timeout })),
   };
 }
 

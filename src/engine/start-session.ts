@@ -112,16 +112,21 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   // Jobs last: their keyed rows are shared by every session on a resource, so hold their locks
   // for as short a time as possible (until the commit right after).
   if (needsApproval) {
-    const timeout = Math.min(...entitlements.approvalRoles.map((r) => r.timeoutMinutes));
-    const expiresAt = new Date(now.getTime() + timeout * MINUTE_MS);
-    await tx.insert(approvals).values({
-      sessionId: session.id,
-      roleIds: entitlements.approvalRoles.map((r) => r.id),
-      status: 'PENDING',
-      requestedAt: now,
-      expiresAt,
-    });
-    await deps.jobs.approvalTimeout(tx, session.id, expiresAt);
+    // One request per role, each with its own deadline; the timeout job runs at the earliest.
+    const asked = await tx
+      .insert(approvals)
+      .values(
+        entitlements.approvalRoles.map((r) => ({
+          sessionId: session.id,
+          roleId: r.id,
+          roleName: r.name,
+          status: 'PENDING' as const,
+          requestedAt: now,
+          expiresAt: new Date(now.getTime() + r.timeoutMinutes * MINUTE_MS),
+        })),
+      )
+      .returning({ expiresAt: approvals.expiresAt });
+    await deps.jobs.approvalTimeout(tx, session.id, new Date(Math.min(...asked.map((a) => a.expiresAt.getTime()))));
     await deps.jobs.notifySession(tx, session.id, 'approval_requested');
   } else {
     await deps.jobs.expireSession(tx, session.id, session.expiresAt!);

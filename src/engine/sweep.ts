@@ -28,7 +28,7 @@ export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
     for (const s of overdue) await deps.jobs.expireSession(tx, s.id, now);
 
     const lateApprovals = await tx
-      .select({ sessionId: approvals.sessionId })
+      .selectDistinct({ sessionId: approvals.sessionId })
       .from(approvals)
       .where(and(eq(approvals.status, 'PENDING'), lte(approvals.expiresAt, now)));
     for (const a of lateApprovals) await deps.jobs.approvalTimeout(tx, a.sessionId, now);

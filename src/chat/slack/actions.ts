@@ -3,9 +3,10 @@ import { decideApproval, type Decision } from '../../engine/decide-approval.ts';
 import { extendSession } from '../../engine/extend-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
 import { isAppError } from '../../shared/errors.ts';
+import { parseApprovalValue } from './blocks/approval-card.ts';
 import { parseExtendValue } from './blocks/session-card.ts';
 import type { SlackWebClient } from './clients.ts';
-import { shortId, slackDate } from './format.ts';
+import { esc, shortId, slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
 import { ACTION, EXTEND_BUTTON_MINUTES } from './ids.ts';
 
@@ -36,10 +37,13 @@ export function registerActions(app: App, deps: SlackHandlerDeps): void {
     const r = await stopSession(deps.engine, { sessionId, actor: me.actor });
     return { text: r.alreadyEnded ? `Session \`${shortId(sessionId)}\` had already ended.` : `Stopping session \`${shortId(sessionId)}\`: access is being closed.` };
   });
-  const decide = (decision: Decision) => async (me: SlackMe, sessionId: string) => {
-    const r = await decideApproval(deps.engine, { sessionId, decision, actor: me.actor });
+  const decide = (decision: Decision) => async (me: SlackMe, value: string) => {
+    const { sessionId, role } = parseApprovalValue(value);
+    const r = await decideApproval(deps.engine, { sessionId, decision, role, actor: me.actor });
     if (r.alreadyDecided) return { text: `This request was already answered (${r.status.toLowerCase().replace('_', ' ')}).` };
-    return { text: decision === 'approve' ? 'Approved. The requester has been told.' : 'Denied. The requester has been told.' };
+    if (decision === 'deny') return { text: 'Denied. The requester has been told.' };
+    if (r.waitingFor.length) return { text: `Approved for ${esc(r.decided.join(', '))}. Still waiting for: ${esc(r.waitingFor.join(', '))}.` };
+    return { text: 'Approved. The requester has been told.' };
   };
   on(ACTION.approvalApprove, decide('approve'));
   on(ACTION.approvalDeny, decide('deny'));

@@ -44,7 +44,8 @@ export function sessionsReply(views: SessionView[], opts: { empty: string; withO
   const lines = views.map((v) => {
     const until = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';
     const owner = opts.withOwner ? ` – ${esc(v.userEmail)}` : '';
-    return `• \`${shortId(v.id)}\` ${stateBadge(v.state)}${until}${owner}`;
+    const waiting = v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length ? ` (waiting for ${v.approval.waitingFor.map(esc).join(', ')})` : '';
+    return `• \`${shortId(v.id)}\` ${stateBadge(v.state)}${waiting}${until}${owner}`;
   });
   return { text: lines.join('\n') };
 }

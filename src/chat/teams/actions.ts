@@ -13,7 +13,7 @@ import type { TeamsTurn } from './transport/turn.ts';
 import type { InboundActivity, InvokeAnswer } from './types.ts';
 
 /** A card button's data. Never trusted for *who*: that is the clicker's AAD id, checked by the engine. */
-const ActionData = z.looseObject({ sessionId: z.string().min(1), ifExpiresAt: z.number().nullish() });
+const ActionData = z.looseObject({ sessionId: z.string().min(1), ifExpiresAt: z.number().nullish(), roleId: z.string().nullish() });
 
 /** Action.Execute: an `adaptiveCard/action` invoke, answered synchronously with a card. */
 const ExecuteValue = z.object({ action: z.looseObject({ type: z.literal('Action.Execute'), verb: z.string(), data: ActionData }) });
@@ -49,7 +49,11 @@ async function act(deps: TeamsHandlerDeps, turn: TeamsTurn, a: InboundActivity, 
     if (said) return { kind: 'message', text: said };
     const ctx = await loadChatSessionContext(deps.engine.db, data.sessionId, 'teams');
     if (!ctx) return { kind: 'message', text: 'That session no longer exists.' };
-    return { kind: 'card', card: verb === VERB.approvalApprove || verb === VERB.approvalDeny ? approvalCard(ctx) : sessionCard(ctx) };
+    if (verb === VERB.approvalApprove || verb === VERB.approvalDeny) {
+      const role = ctx.approvals.find((r) => r.roleId === data.roleId) ?? ctx.approvals[0];
+      if (role) return { kind: 'card', card: approvalCard(ctx, role) };
+    }
+    return { kind: 'card', card: sessionCard(ctx) };
   } catch (err) {
     // The engine hides other people's sessions as "not found"; on a card everyone can see, the
     // honest answer is that the button is not theirs to press.
@@ -73,7 +77,8 @@ async function run(deps: TeamsHandlerDeps, me: TeamsMe, verb: Verb, data: z.infe
     }
     case VERB.approvalApprove:
     case VERB.approvalDeny: {
-      const r = await decideApproval(deps.engine, { sessionId, decision: verb === VERB.approvalApprove ? 'approve' : 'deny', actor: me.actor });
+      const role = data.roleId ?? undefined;
+      const r = await decideApproval(deps.engine, { sessionId, decision: verb === VERB.approvalApprove ? 'approve' : 'deny', role, actor: me.actor });
       return r.alreadyDecided ? `This request was already answered (${r.status.toLowerCase().replace('_', ' ')}).` : undefined;
     }
   }

@@ -2,6 +2,7 @@ import type { SessionView } from '../../engine/session-view.ts';
 import type { StartOptions } from '../../engine/start-options.ts';
 import { card, textBlock } from './cards/elements.ts';
 import { durationText, shortId, stateBadge, teamsDate } from './format.ts';
+import { teamsText } from './escape.ts';
 import type { OutgoingMessage } from './types.ts';
 
 export function helpReply(isAdmin: boolean): OutgoingMessage {
@@ -39,8 +40,9 @@ export function sessionsReply(views: SessionView[], opts: { empty: string; withO
   if (views.length === 0) return { text: opts.empty };
   const lines = views.map((v) => {
     const until = v.expiresAt ? ` until ${teamsDate(v.expiresAt)}` : '';
-    const owner = opts.withOwner ? ` – ${v.userEmail}` : '';
-    return `- \`${shortId(v.id)}\` ${stateBadge(v.state).label}${until}${owner}`;
+    const owner = opts.withOwner ? ` – ${teamsText(v.userEmail)}` : '';
+    const waiting = v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length ? ` (waiting for ${v.approval.waitingFor.map((r) => teamsText(r)).join(', ')})` : '';
+    return `- \`${shortId(v.id)}\` ${stateBadge(v.state).label}${waiting}${until}${owner}`;
   });
   return { text: lines.join('\n') };
 }

@@ -52,12 +52,27 @@ export const Session = z
     canExtend: z.boolean(),
     approval: z
       .object({
-        status: z.string().describe('PENDING, APPROVED, DENIED, TIMED_OUT or WITHDRAWN'),
-        expiresAt: isoDate,
-        deciderUserId: z.string().nullable(),
+        status: z.string().describe('PENDING (a role still waits), APPROVED (every role approved), DENIED, TIMED_OUT or WITHDRAWN'),
+        expiresAt: isoDate.describe('The earliest deadline of a role still waiting'),
+        deciderUserId: z.string().nullable().describe('Who denied, or the last to approve'),
         reason: z.string().nullable(),
+        waitingFor: z.array(z.string()).describe('Roles whose approvers have not answered yet'),
+        roles: z
+          .array(
+            z.object({
+              role: z.string(),
+              roleId: z.string().nullable().describe('null once the role was deleted'),
+              status: z.string().describe('PENDING, APPROVED, DENIED, TIMED_OUT or WITHDRAWN'),
+              expiresAt: isoDate,
+              deciderUserId: z.string().nullable(),
+              reason: z.string().nullable(),
+              decidedAt: isoDate.nullable(),
+            }),
+          )
+          .describe('Each role that must approve, and its decision'),
       })
-      .nullable(),
+      .nullable()
+      .describe('Approval per role: the session opens once every role approved; one denial denies it'),
     rules: z.array(SessionRule).describe('One per resource and IP version'),
   })
   .meta({ id: 'Session' });
@@ -76,6 +91,8 @@ export const ApprovalResult = z.object({
   state: z.enum(SESSION_STATES),
   status: z.string().describe('The approval status after the call'),
   alreadyDecided: z.boolean(),
+  decided: z.array(z.string()).describe('The roles this call decided for'),
+  waitingFor: z.array(z.string()).describe('Roles still waiting after the call'),
 });
 
 export const AuditEvent = z
@@ -147,6 +164,7 @@ export const ExtendSessionBody = z
 
 export const ApprovalBody = z.strictObject({
   decision: z.enum(['approve', 'deny']),
+  role: z.string().trim().min(1).max(200).optional().describe('The role (name or id) to decide for; omitted: every role of the request you approve for'),
   reason: z.string().trim().min(1).max(500).optional(),
 });
 

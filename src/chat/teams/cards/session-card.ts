@@ -1,6 +1,7 @@
 import type { ChatSessionContext } from '../../../engine/chat-session-context.ts';
 import type { SessionView } from '../../../engine/session-view.ts';
 import { VERB } from '../ids.ts';
+import { teamsText } from '../escape.ts';
 import { durationText, ipsText, resourceLines, shortId, stateBadge, teamsDate } from '../format.ts';
 import type { AdaptiveCard } from '../types.ts';
 import { card, executeAction, facts, textBlock } from './elements.ts';
@@ -15,11 +16,12 @@ export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>)
   const v = ctx.view;
   const badge = stateBadge(v.state);
   const pairs: [string, string][] = [
-    ['User', ctx.requester.email],
+    ['User', teamsText(ctx.requester.email)],
     ['Addresses', ipsText(v)],
     ['Duration', durationText(v.durationMinutes)],
   ];
   if (v.expiresAt) pairs.push([v.endedAt ? 'Ended' : 'Expires', teamsDate(v.endedAt ?? v.expiresAt)]);
+  if (v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length) pairs.push(['Waiting for', v.approval.waitingFor.map((r) => teamsText(r)).join(', ')]);
   if (v.endedReason) pairs.push(['Reason', v.endedReason.toLowerCase().replace(/_/g, ' ')]);
   const lines = resourceLines(v);
   const body = [
