@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import { slackMessage, slackText } from './escape.ts';
 import { decideApproval, type Decision } from '../../engine/decide-approval.ts';
 import { extendSession } from '../../engine/extend-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
@@ -6,7 +7,7 @@ import { isAppError } from '../../shared/errors.ts';
 import { parseApprovalValue } from './blocks/approval-card.ts';
 import { parseExtendValue } from './blocks/session-card.ts';
 import type { SlackWebClient } from './clients.ts';
-import { esc, shortId, slackDate } from './format.ts';
+import { shortId, slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
 import { ACTION, EXTEND_BUTTON_MINUTES } from './ids.ts';
 
@@ -42,7 +43,7 @@ export function registerActions(app: App, deps: SlackHandlerDeps): void {
     const r = await decideApproval(deps.engine, { sessionId, decision, role, actor: me.actor });
     if (r.alreadyDecided) return { text: `This request was already answered (${r.status.toLowerCase().replace('_', ' ')}).` };
     if (decision === 'deny') return { text: 'Denied. The requester has been told.' };
-    if (r.waitingFor.length) return { text: `Approved for ${esc(r.decided.join(', '))}. Still waiting for: ${esc(r.waitingFor.join(', '))}.` };
+    if (r.waitingFor.length) return { text: `Approved for ${slackText(r.decided.join(', '))}. Still waiting for: ${slackText(r.waitingFor.join(', '))}.` };
     return { text: 'Approved. The requester has been told.' };
   };
   on(ACTION.approvalApprove, decide('approve'));
@@ -64,5 +65,5 @@ async function answer(deps: SlackHandlerDeps, respond: RespondFn, act: () => Pro
         ? { text: ':no_entry: Only the person who started this session or an admin can do that.' }
         : errorReply(deps, err);
   }
-  await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+  await respond({ response_type: 'ephemeral', replace_original: false, text: slackMessage(reply.text) });
 }

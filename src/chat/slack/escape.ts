@@ -9,16 +9,13 @@
  * reply huge by typing a long command or deny reason.
  */
 
+import { capText } from '../../shared/text.ts';
+
 /** Caps (characters) for each kind of text from people; a message as a whole is capped too. */
 export const SLACK_LIMITS = { name: 120, reason: 500, input: 80, error: 500, message: 3000 } as const;
 
-const ELLIPSIS = '…';
-
-/** Cuts `s` to at most `max` characters (code points), ending in … when cut. */
-export function cap(s: string, max: number): string {
-  const chars = [...s];
-  return chars.length <= max ? s : chars.slice(0, Math.max(0, max - 1)).join('') + ELLIPSIS;
-}
+/** Cuts `s` to at most `max` characters, ending in … when cut. */
+export const cap = capText;
 
 /** Escapes the three characters Slack's mrkdwn treats as markup (no cap: for text we wrote). */
 export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -26,8 +23,12 @@ export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').repl
 /** Text from a person, for mrkdwn: capped, then escaped. */
 export const slackText = (s: string, max: number = SLACK_LIMITS.name): string => escapeMrkdwn(cap(s, max));
 
-/** Text from a person placed inside `…` (an inline code span): also no backtick to close it early. */
-export const slackCode = (s: string, max: number = SLACK_LIMITS.input): string => slackText(s.replace(/`/g, 'ˋ').replace(/[\r\n]+/g, ' '), max);
+/** Text from a person for inside `…`, not yet escaped (an error message that is escaped as a whole
+ *  later): capped, one line, and no backtick to close the code span early. */
+export const codeSafe = (s: string, max: number = SLACK_LIMITS.input): string => cap(s.replace(/`/g, 'ˋ').replace(/[\r\n]+/g, ' '), max);
+
+/** Text from a person placed inside `…` (an inline code span), escaped. */
+export const slackCode = (s: string, max: number = SLACK_LIMITS.input): string => escapeMrkdwn(codeSafe(s, max));
 
 /** A whole message (our text plus escaped pieces), capped at what one Slack section holds. */
 export const slackMessage = (s: string, max: number = SLACK_LIMITS.message): string => cap(s, max);

@@ -1,8 +1,9 @@
 import type { types } from '@slack/bolt';
+import { SLACK_LIMITS, slackText } from './escape.ts';
 import { unroutedRoles, type ChatSessionContext } from '../../engine/chat-session-context.ts';
 import type { SessionEvent } from '../../engine/ports.ts';
 import { extendButton } from './blocks/session-card.ts';
-import { esc, failureReasons, mention, slackDate } from './format.ts';
+import { failureReasons, mention, slackDate } from './format.ts';
 
 export interface ThreadReply {
   /** Posted at most once per key (remembered on the card's message ref). */
@@ -20,7 +21,7 @@ const section = (text: string): types.KnownBlock => ({ type: 'section', text: { 
  */
 export function unreachableApproversReply(ctx: ChatSessionContext, roles: string[]): ThreadReply {
   const until = ctx.view.approval ? ` It is denied at ${slackDate(ctx.view.approval.expiresAt)} unless an approver decides through EntryGuard's API.` : '';
-  const which = roles.map(esc).join(', ');
+  const which = roles.map((x) => slackText(x)).join(', ');
   return { key: 'approvers-unreachable', text: `:warning: EntryGuard could not post the request in the approvers' channel of ${which} (is the bot invited there?), so nobody was asked in Slack.${until} Tell an admin.` };
 }
 
@@ -36,13 +37,13 @@ export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): Thr
   const a = v.approval;
   if (a?.status === 'APPROVED') out.push({ key: 'approved', text: `:white_check_mark: Approved by ${approvedBy(ctx)}. Opening access…` });
   if (a?.status === 'DENIED') {
-    const role = ctx.approvals.length > 1 ? ` for role ${esc(ctx.approvals.find((r) => r.status === 'DENIED')?.roleName ?? '')}` : '';
-    out.push({ key: 'denied', text: `:no_entry: Denied by ${ctx.decider ? mention(ctx.decider) : 'an approver'}${role}${a.reason ? `: “${esc(a.reason)}”` : '.'}` });
+    const role = ctx.approvals.length > 1 ? ` for role ${slackText(ctx.approvals.find((r) => r.status === 'DENIED')?.roleName ?? '')}` : '';
+    out.push({ key: 'denied', text: `:no_entry: Denied by ${ctx.decider ? mention(ctx.decider) : 'an approver'}${role}${a.reason ? `: “${slackText(a.reason, SLACK_LIMITS.reason)}”` : '.'}` });
   }
   if (a?.status === 'TIMED_OUT') out.push({ key: 'denied', text: ':hourglass: Nobody approved the request in time, so it was denied. Start again to ask once more.' });
   const unrouted = unroutedRoles(ctx);
   if (unrouted.length && a) {
-    const text = `:warning: No approvers' channel is set up for role ${unrouted.map(esc).join(', ')}, so nobody was asked in Slack. An approver can still decide through EntryGuard's API; otherwise it is denied at ${slackDate(a.expiresAt)}. Admins: \`/entryguard approvals here &lt;role&gt;\` in the approvers' channel.`;
+    const text = `:warning: No approvers' channel is set up for role ${unrouted.map((x) => slackText(x)).join(', ')}, so nobody was asked in Slack. An approver can still decide through EntryGuard's API; otherwise it is denied at ${slackDate(a.expiresAt)}. Admins: \`/entryguard approvals here &lt;role&gt;\` in the approvers' channel.`;
     out.push({ key: 'unrouted', text });
   }
   const expires = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';
@@ -71,5 +72,5 @@ export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): Thr
 /** "@alice" for one role; "@alice (ops-a), @bob (ops-b)" when several roles approved. */
 function approvedBy(ctx: ChatSessionContext): string {
   if (ctx.approvals.length <= 1) return ctx.decider ? mention(ctx.decider) : 'an approver';
-  return ctx.approvals.map((r) => `${r.decider ? mention(r.decider) : 'an approver'} (${esc(r.roleName)})`).join(', ');
+  return ctx.approvals.map((r) => `${r.decider ? mention(r.decider) : 'an approver'} (${slackText(r.roleName)})`).join(', ');
 }

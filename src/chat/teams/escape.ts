@@ -3,21 +3,20 @@
  *
  * Teams renders message text and Adaptive Card TextBlocks (and FactSet values) as a CommonMark
  * subset: **bold**, _italic_, lists and [label](url) links; HTML is not rendered in cards but
- * `<at>` and tags in messages are interpreted. So every ASCII punctuation character CommonMark
- * can give meaning to is backslash-escaped (CommonMark's own escape, which the card renderers
- * honour), which also breaks the `{{DATE(…)}}` card functions; line breaks become spaces so a
- * value cannot start a list or a new block. Inside an inline code span backslashes are literal,
- * so there only backticks are replaced. Every piece is capped in length first.
+ * `<at>` and tags in messages are interpreted. So every character CommonMark gives a meaning
+ * inside a line is backslash-escaped (CommonMark's own escape, which the card renderers honour;
+ * `{` too, so a value cannot form a `{{DATE(…)}}` card function), block markers are escaped at
+ * the start, and line breaks become spaces so a value cannot start a list or a new block. Inside
+ * an inline code span backslashes are literal, so there only backticks are replaced. Every piece
+ * is capped in length first. (Slack's rules differ: see chat/slack/escape.ts.)
  */
+
+import { capText } from '../../shared/text.ts';
 
 export const TEAMS_LIMITS = { name: 120, reason: 500, input: 80, error: 500, message: 4000 } as const;
 
-const ELLIPSIS = '…';
-
-export function cap(s: string, max: number): string {
-  const chars = [...s];
-  return chars.length <= max ? s : chars.slice(0, Math.max(0, max - 1)).join('') + ELLIPSIS;
-}
+/** Cuts `s` to at most `max` characters, ending in … when cut. */
+export const cap = capText;
 
 /** Characters with a meaning anywhere in a line (emphasis, code, links, images, tags, card functions). */
 const INLINE_MARKUP = /[\\`*_{}[\]()<>|~!]/g;

@@ -1,5 +1,6 @@
 import type { SessionView } from '../../engine/session-view.ts';
 import { formatMinutes } from '../../shared/duration.ts';
+import { TEAMS_LIMITS, teamsText } from './escape.ts';
 
 type SessionState = SessionView['state'];
 
@@ -36,13 +37,13 @@ export function resourceLines(v: Pick<SessionView, 'rules'>): string[] {
   const byResource = new Map<string, { name: string; kind: string; parts: string[] }>();
   for (const r of v.rules) {
     const entry = byResource.get(r.resourceId) ?? { name: r.resourceName, kind: r.kind, parts: [] };
-    entry.parts.push(`v${r.ipVersion} ${r.state.toLowerCase()}${r.error ? ` – ${r.error}` : ''}`);
+    entry.parts.push(`v${r.ipVersion} ${r.state.toLowerCase()}${r.error ? ` – ${teamsText(r.error, TEAMS_LIMITS.error)}` : ''}`);
     byResource.set(r.resourceId, entry);
   }
-  return [...byResource.values()].map((e) => `${e.name} (${e.kind}): ${e.parts.join('; ')}`);
+  return [...byResource.values()].map((e) => `${teamsText(e.name)} (${teamsText(e.kind)}): ${e.parts.join('; ')}`);
 }
 
 /** Why some rules failed, for PARTIAL / FAILED replies. */
 export function failureReasons(v: Pick<SessionView, 'rules'>): string[] {
-  return v.rules.filter((r) => r.state === 'FAILED').map((r) => `- ${r.resourceName} (IPv${r.ipVersion}): ${r.error ?? 'failed'}`);
+  return v.rules.filter((r) => r.state === 'FAILED').map((r) => `- ${teamsText(r.resourceName)} (IPv${r.ipVersion}): ${teamsText(r.error ?? 'failed', TEAMS_LIMITS.error)}`);
 }

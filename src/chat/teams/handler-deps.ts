@@ -4,6 +4,7 @@ import type { EngineDeps } from '../../engine/deps.ts';
 import type { UserRow } from '../../engine/users.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { TEAMS_LIMITS, teamsText } from './escape.ts';
 import type { TeamsTransport } from './transport/adapter.ts';
 import type { TeamsTurn } from './transport/turn.ts';
 import { tenantOf, type InboundActivity } from './types.ts';
@@ -47,7 +48,7 @@ export async function identify(deps: TeamsHandlerDeps, turn: TeamsTurn, a: Inbou
 
 /** A refusal shows the engine's user message; anything else a generic line with a reference to the log. */
 export function errorText(deps: Pick<TeamsHandlerDeps, 'logger'>, err: unknown): string {
-  if (isAppError(err)) return `⚠️ ${err.userMessage}`;
+  if (isAppError(err)) return `⚠️ ${teamsText(err.userMessage, TEAMS_LIMITS.reason)}`;
   const ref = randomUUID().slice(0, 8);
   deps.logger.error({ err, ref }, 'teams: handler failed');
   return `❌ Something went wrong on our side (reference ${ref}). Please try again.`;

@@ -1,7 +1,8 @@
 import type { types } from '@slack/bolt';
+import { SLACK_LIMITS, slackText } from '../escape.ts';
 import type { ChatSessionContext, RoleApprovalContext } from '../../../engine/chat-session-context.ts';
 import { ACTION } from '../ids.ts';
-import { durationText, esc, ipsText, mention, shortId, slackDate } from '../format.ts';
+import { durationText, ipsText, mention, shortId, slackDate } from '../format.ts';
 
 type Block = types.KnownBlock;
 
@@ -27,11 +28,11 @@ export function parseApprovalValue(value: string): { sessionId: string; role: st
 export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext): { text: string; blocks: Block[] } {
   const v = ctx.view;
   const pending = role.status === 'PENDING' && v.state === 'AWAITING_APPROVAL';
-  const resources = [...new Set(v.rules.map((r) => r.resourceName))].map((n) => `• ${esc(n)}`).join('\n') || '_none_';
-  const text = `EntryGuard access request from ${esc(ctx.requester.email)} (${durationText(v.durationMinutes)}) – approval for role ${esc(role.roleName)}`;
+  const resources = [...new Set(v.rules.map((r) => r.resourceName))].map((n) => `• ${slackText(n)}`).join('\n') || '_none_';
+  const text = `EntryGuard access request from ${slackText(ctx.requester.email)} (${durationText(v.durationMinutes)}) – approval for role ${slackText(role.roleName)}`;
   const blocks: Block[] = [
-    { type: 'section', block_id: 'approval_head', text: { type: 'mrkdwn', text: `*Access request* \`${shortId(v.id)}\` from ${mention(ctx.requester)} (${esc(ctx.requester.email)})` } },
-    { type: 'context', block_id: 'approval_role', elements: [{ type: 'mrkdwn', text: `Approval for role *${esc(role.roleName)}*` }] },
+    { type: 'section', block_id: 'approval_head', text: { type: 'mrkdwn', text: `*Access request* \`${shortId(v.id)}\` from ${mention(ctx.requester)} (${slackText(ctx.requester.email)})` } },
+    { type: 'context', block_id: 'approval_role', elements: [{ type: 'mrkdwn', text: `Approval for role *${slackText(role.roleName)}*` }] },
     {
       type: 'section',
       block_id: 'approval_fields',
@@ -62,15 +63,15 @@ export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext)
 function outcomeText(ctx: ChatSessionContext, role: RoleApprovalContext): string {
   const who = role.decider ? ` by ${mention(role.decider)}` : '';
   const when = role.decider?.at ? ` on ${slackDate(role.decider.at)}` : '';
-  const reason = role.reason && role.status === 'DENIED' ? ` – “${esc(role.reason)}”` : '';
+  const reason = role.reason && role.status === 'DENIED' ? ` – “${slackText(role.reason, SLACK_LIMITS.reason)}”` : '';
   if (role.status === 'APPROVED' || role.status === 'DENIED') {
-    const waiting = ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.waitingFor.length ? `\nStill waiting for: ${ctx.view.approval.waitingFor.map(esc).join(', ')}` : '';
+    const waiting = ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.waitingFor.length ? `\nStill waiting for: ${ctx.view.approval.waitingFor.map((x) => slackText(x)).join(', ')}` : '';
     return `${OUTCOME[role.status]}${who}${when}${reason}${waiting}`;
   }
   if (role.status === 'TIMED_OUT') return OUTCOME.TIMED_OUT!;
   // WITHDRAWN (or a request ended before this role answered): say why.
   const settler = ctx.approvals.find((a) => a.status === 'DENIED' || a.status === 'TIMED_OUT');
-  if (settler?.status === 'DENIED') return `:heavy_minus_sign: Closed – role ${esc(settler.roleName)} denied the request`;
-  if (settler?.status === 'TIMED_OUT') return `:heavy_minus_sign: Closed – role ${esc(settler.roleName)} did not answer in time`;
+  if (settler?.status === 'DENIED') return `:heavy_minus_sign: Closed – role ${slackText(settler.roleName)} denied the request`;
+  if (settler?.status === 'TIMED_OUT') return `:heavy_minus_sign: Closed – role ${slackText(settler.roleName)} did not answer in time`;
   return ':heavy_minus_sign: Withdrawn by the requester';
 }

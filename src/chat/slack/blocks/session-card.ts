@@ -1,8 +1,9 @@
 import type { types } from '@slack/bolt';
+import { slackText } from '../escape.ts';
 import type { ChatSessionContext } from '../../../engine/chat-session-context.ts';
 import type { SessionView } from '../../../engine/session-view.ts';
 import { ACTION } from '../ids.ts';
-import { durationText, esc, ipsText, mention, resourceLines, shortId, slackDate, stateBadge } from '../format.ts';
+import { durationText, ipsText, mention, resourceLines, shortId, slackDate, stateBadge } from '../format.ts';
 
 type Block = types.KnownBlock;
 
@@ -29,7 +30,7 @@ export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>)
     { type: 'mrkdwn', text: `*Duration*\n${durationText(v.durationMinutes)}` },
   ];
   if (v.expiresAt) fields.push({ type: 'mrkdwn', text: `*${v.endedAt ? 'Ended' : 'Expires'}*\n${slackDate(v.endedAt ?? v.expiresAt)}` });
-  if (v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length) fields.push({ type: 'mrkdwn', text: `*Waiting for approval by*\n${v.approval.waitingFor.map(esc).join(', ')}` });
+  if (v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length) fields.push({ type: 'mrkdwn', text: `*Waiting for approval by*\n${v.approval.waitingFor.map((x) => slackText(x)).join(', ')}` });
   if (v.endedReason) fields.push({ type: 'mrkdwn', text: `*Reason*\n${v.endedReason.toLowerCase().replace(/_/g, ' ')}` });
   const lines = resourceLines(v);
   const blocks: Block[] = [
