@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reservedRefProblem } from './reserved-refs.ts';
 
 /**
  * The organization file (`entryguard config apply FILE`): organizations with their users, roles,
@@ -60,7 +61,11 @@ export const SecretRef = z
   .regex(
     /^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:.+|default)$/,
     'must be env:VARIABLE, file:/path/to/file or default — put the secret itself in that variable or file, never in this file',
-  );
+  )
+  .superRefine((ref, ctx) => {
+    const problem = reservedRefProblem(ref);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const CredentialSpec = z.strictObject({
   name: EntityName,
