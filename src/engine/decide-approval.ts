@@ -3,13 +3,12 @@ import { transaction } from '../db/transaction.ts';
 import type { Tx } from '../db/client.ts';
 import { approvals, roleApprovers, sessionRules, sessions, type ApprovalStatus } from '../db/schema/index.ts';
 import { AppError } from '../shared/errors.ts';
-import { MINUTE_MS } from '../shared/clock.ts';
 import { summarizeApprovals } from './approval-summary.ts';
 import { recordAudit, systemActor, type Actor } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 import { lockSession, type SessionRow } from './end-session.ts';
 import { runUseCase } from './use-case.ts';
-import { scheduleExpiryWarning } from './expiry-warning.ts';
+import { beginSession } from './start-session.ts';
 import { loadActiveUser } from './users.ts';
 
 export type Decision = 'approve' | 'deny';
@@ -108,15 +107,8 @@ function result(state: string, rows: ApprovalRow[], decided: string[], alreadyDe
 
 /** Every role approved: the clock starts now (not at the request) and the rules are applied. */
 async function openApproved(tx: Tx, deps: EngineDeps, session: SessionRow) {
-  const now = deps.clock.now();
-  const expiresAt = new Date(now.getTime() + session.durationMinutes * MINUTE_MS);
-  await tx.update(sessions).set({ state: 'PENDING', startedAt: now, expiresAt, updatedAt: now }).where(eq(sessions.id, session.id));
-  const rules = await tx.select({ resourceId: sessionRules.resourceId }).from(sessionRules).where(eq(sessionRules.sessionId, session.id));
-  await deps.jobs.syncResources(tx, rules.map((r) => r.resourceId));
-  await deps.jobs.expireSession(tx, session.id, expiresAt);
-  await scheduleExpiryWarning(tx, deps.jobs, session.id, expiresAt, now);
-  await deps.jobs.notifySession(tx, session.id, 'approved');
-  return 'PENDING';
+  const rules = await tx.selectDistinct({ resourceId: sessionRules.resourceId }).from(sessionRules).where(eq(sessionRules.sessionId, session.id)).orderBy(sessionRules.resourceId);
+  return beginSession(tx, deps, session, [], rules.map((r) => r.resourceId));
 }
 
 /** Ends a request one role refused (or let time out): the other roles' requests are withdrawn. */

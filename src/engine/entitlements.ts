@@ -9,6 +9,8 @@ export interface Entitlements {
   roleCapsHours: (number | null)[];
   /** Roles that contribute resources and require approval. */
   approvalRoles: { id: string; name: string; timeoutMinutes: number }[];
+  /** A role that contributes resources says `claim: { confirmInChat: true }`. */
+  confirmInChat: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function loadEntitlements(tx: DbOrTx, userId: string, opts: { anySt
       cap: roles.maxSessionDurationHours,
       requiresApproval: roles.requiresApproval,
       timeout: roles.approvalTimeoutMinutes,
+      confirmInChat: roles.confirmClaimInChat,
     })
     .from(roleMembers)
     .innerJoin(roles, eq(roles.id, roleMembers.roleId))
@@ -57,6 +60,7 @@ export async function loadEntitlements(tx: DbOrTx, userId: string, opts: { anySt
     approvalRoles: memberRoles
       .filter((r) => r.requiresApproval && contributing.has(r.id))
       .map((r) => ({ id: r.id, name: r.name, timeoutMinutes: r.timeout })),
+    confirmInChat: memberRoles.some((r) => r.confirmInChat && contributing.has(r.id)),
   };
 }
 

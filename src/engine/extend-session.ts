@@ -10,7 +10,8 @@ import { currentExtendCapMinutes } from './extend-policy.ts';
 import { canExtend } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
 import { scheduleExpiryWarning } from './expiry-warning.ts';
-import { loadActiveUser } from './users.ts';
+import { loadActiveUser, loadOrg } from './users.ts';
+import { spendAction } from './throttle.ts';
 
 export interface ExtendSessionInput {
   sessionId: string;
@@ -33,7 +34,8 @@ export interface ExtendResult {
  * the session's cap (plan, org and role limits on the *total* length: the smaller of the one
  * fixed at start and the owner's today) and refuses when already at the cap. The owner must
  * still be granted every resource the session holds. Replaces the session's expiry job.
- * Errors: SESSION_NOT_FOUND, INVALID_STATE, NOT_ENTITLED, EXTENSION_AT_CAP, VALIDATION_FAILED.
+ * Spends one of the actor's actions (throttle.ts).
+ * Errors: SESSION_NOT_FOUND, INVALID_STATE, THROTTLED, NOT_ENTITLED, EXTENSION_AT_CAP, VALIDATION_FAILED.
  */
 export async function extendSession(deps: EngineDeps, input: ExtendSessionInput): Promise<ExtendResult> {
   const { actor } = input;
@@ -54,6 +56,7 @@ export async function extendSession(deps: EngineDeps, input: ExtendSessionInput)
     if (input.ifExpiresAt && session.expiresAt.getTime() !== input.ifExpiresAt.getTime()) {
       return { expiresAt: session.expiresAt, trimmed: false, addedMinutes: 0 };
     }
+    await spendAction(tx, deps.clock.now(), me.id, (await loadOrg(tx, me.orgId)).settings);
     const maxTotalMinutes = await currentExtendCapMinutes(tx, session);
     const cap = new Date(session.startedAt.getTime() + maxTotalMinutes * MINUTE_MS);
     if (session.expiresAt.getTime() >= cap.getTime()) {

@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import { slackMessage, slackText } from './escape.ts';
+import { confirmAddress } from '../../engine/confirm-address.ts';
 import { decideApproval, type Decision } from '../../engine/decide-approval.ts';
 import { extendSession } from '../../engine/extend-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
@@ -37,6 +38,11 @@ export function registerActions(app: App, deps: SlackHandlerDeps): void {
   on(ACTION.sessionStop, async (me, sessionId) => {
     const r = await stopSession(deps.engine, { sessionId, actor: me.actor });
     return { text: r.alreadyEnded ? `Session \`${shortId(sessionId)}\` had already ended.` : `Stopping session \`${shortId(sessionId)}\`: access is being closed.` };
+  });
+  on(ACTION.sessionConfirm, async (me, sessionId) => {
+    const r = await confirmAddress(deps.engine, { sessionId, actor: me.actor });
+    if (r.alreadyDone) return { text: `Session \`${shortId(sessionId)}\` is no longer waiting for you to confirm.` };
+    return { text: r.state === 'AWAITING_APPROVAL' ? `Confirmed \`${r.address}\`. Now waiting for approval.` : `Opening access for \`${r.address}\`…` };
   });
   const decide = (decision: Decision) => async (me: SlackMe, value: string) => {
     const { sessionId, role } = parseApprovalValue(value);

@@ -6,6 +6,7 @@ type SessionState = SessionView['state'];
 
 /** The product's state colours as Slack emoji (DESIGN.md §2: PENDING blue, ACTIVE green …). */
 const BADGE: Record<SessionState, string> = {
+  AWAITING_CONFIRMATION: ':large_purple_circle: Waiting for you to confirm the address',
   AWAITING_APPROVAL: ':large_purple_circle: Awaiting approval',
   PENDING: ':large_blue_circle: Pending',
   ACTIVE: ':large_green_circle: Active',

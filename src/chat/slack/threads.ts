@@ -63,7 +63,7 @@ export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): Thr
     out.push({ key: `warning:${v.expiresAt.getTime()}`, text, blocks });
   }
   if (v.state === 'EXPIRED' || v.state === 'CANCELLED') {
-    const why = v.endedReason === 'EXPIRED' ? 'its time ran out' : v.endedReason === 'ADMIN' ? 'an admin stopped it' : 'it was stopped';
+    const why = v.endedReason === 'EXPIRED' ? 'its time ran out' : v.endedReason === 'ADMIN' ? 'an admin stopped it' : v.endedReason === 'NOT_CONFIRMED' ? 'the address was not confirmed in time' : 'it was stopped';
     out.push({ key: 'ended', text: `:white_circle: Session ended: ${why}. Access is closed.` });
   }
   return out;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadChatSessionContext } from '../../engine/chat-session-context.ts';
+import { confirmAddress } from '../../engine/confirm-address.ts';
 import { decideApproval } from '../../engine/decide-approval.ts';
 import { extendSession } from '../../engine/extend-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
@@ -74,6 +75,10 @@ async function run(deps: TeamsHandlerDeps, me: TeamsMe, verb: Verb, data: z.infe
     case VERB.sessionStop: {
       const r = await stopSession(deps.engine, { sessionId, actor: me.actor });
       return r.alreadyEnded ? `Session ${shortId(sessionId)} had already ended.` : undefined;
+    }
+    case VERB.sessionConfirm: {
+      const r = await confirmAddress(deps.engine, { sessionId, actor: me.actor });
+      return r.alreadyDone ? `Session ${shortId(sessionId)} is no longer waiting for you to confirm.` : undefined;
     }
     case VERB.approvalApprove:
     case VERB.approvalDeny: {

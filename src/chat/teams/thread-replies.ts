@@ -57,7 +57,7 @@ export function sessionReplies(ctx: ChatSessionContext, event: SessionEvent): Te
     out.push({ key: `warning:${v.expiresAt.getTime()}`, to: 'card', message: { text, card: card([textBlock(text)], v.canExtend ? [extendAction(v)] : []) } });
   }
   if (v.state === 'EXPIRED' || v.state === 'CANCELLED') {
-    const why = v.endedReason === 'EXPIRED' ? 'its time ran out' : v.endedReason === 'ADMIN' ? 'an admin stopped it' : 'it was stopped';
+    const why = v.endedReason === 'EXPIRED' ? 'its time ran out' : v.endedReason === 'ADMIN' ? 'an admin stopped it' : v.endedReason === 'NOT_CONFIRMED' ? 'the address was not confirmed in time' : 'it was stopped';
     out.push({ key: 'ended', to: 'card', message: { text: `⚪ Session ended: ${why}. Access is closed.` } });
   }
   return out;

@@ -25,3 +25,4 @@ export type {
 } from './sessions.ts';
 export * from './slack.ts';
 export * from './workers.ts';
+export * from './throttle.ts';

@@ -7,6 +7,8 @@ const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull(
 const ts = (name: string) => timestamp(name, { withTimezone: true });
 
 export const SESSION_STATES = [
+  /** The browser confirmed a claim link; the requester must open the captured address in chat. */
+  'AWAITING_CONFIRMATION',
   'AWAITING_APPROVAL',
   'PENDING',
   'ACTIVE',
@@ -19,7 +21,7 @@ export const SESSION_STATES = [
 ] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 
-export const ENDED_REASONS = ['MANUAL', 'ADMIN', 'EXPIRED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT'] as const;
+export const ENDED_REASONS = ['MANUAL', 'ADMIN', 'EXPIRED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'NOT_CONFIRMED'] as const;
 export type EndedReason = (typeof ENDED_REASONS)[number];
 
 export type SessionOrigin = 'api' | 'slack' | 'teams' | 'web';

@@ -10,7 +10,7 @@ import { parseDurationMinutes } from '../../shared/duration.ts';
  * registry, where z.toJSONSchema reads them.
  */
 
-export const SESSION_STATES = ['AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL', 'FAILED', 'EXPIRING', 'EXPIRED', 'CANCELLED', 'DENIED'] as const;
+export const SESSION_STATES = ['AWAITING_CONFIRMATION', 'AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL', 'FAILED', 'EXPIRING', 'EXPIRED', 'CANCELLED', 'DENIED'] as const;
 // Fails to compile when the engine gains a state this list lacks.
 const _allStates: Exclude<SessionView['state'], (typeof SESSION_STATES)[number]> extends never ? true : never = true;
 void _allStates;
@@ -47,7 +47,7 @@ export const Session = z
     startedAt: isoDate.nullable().describe('When the clock started (entering PENDING; null while awaiting approval)'),
     expiresAt: isoDate.nullable(),
     endedAt: isoDate.nullable(),
-    endedReason: z.string().nullable().describe('MANUAL, ADMIN, EXPIRED, APPROVAL_DENIED or APPROVAL_TIMEOUT'),
+    endedReason: z.string().nullable().describe('MANUAL, ADMIN, EXPIRED, APPROVAL_DENIED, APPROVAL_TIMEOUT or NOT_CONFIRMED'),
     maxExpiresAt: isoDate.nullable().describe('The latest expiry extensions can reach'),
     canExtend: z.boolean(),
     approval: z

@@ -64,7 +64,7 @@ describe('action ids', () => {
   it('are stable dotted strings, and every one the cards render is one of them', () => {
     const ids = Object.values(ACTION);
     for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z]+$/);
-    const rendered = JSON.stringify([sessionCard(ctx), approvalCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_APPROVAL' } }, role), claimReply('https://x.test/c/t', 60, new Date())]);
+    const rendered = JSON.stringify([sessionCard(ctx), sessionCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_CONFIRMATION' } }), approvalCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_APPROVAL' } }, role), claimReply('https://x.test/c/t', 60, new Date())]);
     const used = [...rendered.matchAll(/"action_id":"([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(used)).toEqual(new Set(ids));
   });

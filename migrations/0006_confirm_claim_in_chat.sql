@@ -1,0 +1,1 @@
+ALTER TABLE "roles" ADD COLUMN "confirm_claim_in_chat" boolean DEFAULT false NOT NULL;
