@@ -45,7 +45,7 @@ export const Session = z
     origin: z.string().describe('slack, teams, api or web'),
     createdAt: isoDate,
     startedAt: isoDate.nullable().describe('When the clock started (entering PENDING; null while awaiting approval)'),
-    expiresAt: isoDate.nullable(),
+    expiresAt: isoDate.nullable().describe('When access ends; while AWAITING_CONFIRMATION, the deadline to open the address in chat'),
     endedAt: isoDate.nullable(),
     endedReason: z.string().nullable().describe('MANUAL, ADMIN, EXPIRED, APPROVAL_DENIED, APPROVAL_TIMEOUT or NOT_CONFIRMED'),
     maxExpiresAt: isoDate.nullable().describe('The latest expiry extensions can reach'),
