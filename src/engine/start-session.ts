@@ -47,10 +47,11 @@ export async function startSession(deps: EngineDeps, input: StartSessionInput): 
 export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSessionInput): Promise<string> {
   await loadActiveUser(tx, input.orgId, input.userId, { lock: true });
   const { org, entitlements, limits, maxMinutes, offered } = await loadStartPolicy(tx, input.orgId, input.userId);
-  await spendAction(tx, deps.clock.now(), input.userId, org.settings);
   const duration = checkDuration(offered, input.durationMinutes, org.settings.defaultDurationHours);
   const addresses = collectAddresses(input);
   const resourceIds = await lockUsableResources(tx, entitlements.resourceIds);
+  // After the resource locks, so an org-file apply racing this start meets them as before.
+  await spendAction(tx, deps.clock.now(), input.userId, org.settings);
   if (resourceIds.length === 0) {
     throw new AppError('NO_RESOURCES', 'None of your roles gives you access to a resource yet. Ask an admin.');
   }
