@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reservedRefProblem } from './reserved-refs.ts';
 
 /**
  * The organization file (`entryguard config apply FILE`): organizations with their users, roles,
@@ -34,6 +35,8 @@ export const OrgSettingsSpec = z
     /** null = unlimited (team and business plans). */
     maxConcurrentSessions: z.number().int().min(1, 'must be at least 1, or null for unlimited').nullable().optional(),
     maxResources: z.number().int().min(0).nullable().optional(),
+    /** Starts, stops and extensions one person may make per minute (a burst of that many, then refilled evenly). */
+    actionsPerMinute: z.number().int().min(1, 'must be at least 1').max(600, 'must be at most 600').optional(),
     durationsHours: z
       .array(Hours)
       .min(1, 'list at least one duration')
@@ -60,7 +63,11 @@ export const SecretRef = z
   .regex(
     /^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:.+|default)$/,
     'must be env:VARIABLE, file:/path/to/file or default — put the secret itself in that variable or file, never in this file',
-  );
+  )
+  .superRefine((ref, ctx) => {
+    const problem = reservedRefProblem(ref);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const CredentialSpec = z.strictObject({
   name: EntityName,
@@ -135,6 +142,13 @@ export const ApprovalSpec = z.strictObject({
 });
 export type ApprovalSpec = z.output<typeof ApprovalSpec>;
 
+/**
+ * `claim: { confirmInChat: true }`: a claim link confirmed in a browser only captures the address;
+ * nothing opens until the requester presses "Open for <address>" in chat, so a link that reached
+ * someone else opens nothing for them.
+ */
+export const ClaimSpec = z.strictObject({ confirmInChat: z.boolean().default(false) });
+
 export const RoleSpec = z.strictObject({
   name: EntityName,
   /** Caps sessions of members; never raises the plan's maximum. */
@@ -142,21 +156,26 @@ export const RoleSpec = z.strictObject({
   members: z.array(Email).default([]),
   resources: z.array(EntityName).default([]),
   approval: ApprovalSpec.optional(),
+  claim: ClaimSpec.optional(),
 });
 export type RoleSpec = z.output<typeof RoleSpec>;
 
-export const OrgSpec = z.strictObject({
-  slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes, like "acme"'),
-  name: z.string().min(1, 'must not be empty'),
-  plan: z.enum(PLANS, { error: `must be one of ${PLANS.join(', ')}` }),
-  settings: OrgSettingsSpec.default({}),
-  slack: z.strictObject({ teamIds: z.array(z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'must be a Slack team id like T0123ABCD')).default([]) }).default({ teamIds: [] }),
-  teams: z.strictObject({ tenantIds: z.array(Guid('a Microsoft Entra tenant id')).default([]) }).default({ tenantIds: [] }),
-  credentials: z.array(CredentialSpec).default([]),
-  resources: z.array(ResourceSpec).default([]),
-  users: z.array(UserSpec).default([]),
-  roles: z.array(RoleSpec).default([]),
-});
+export const OrgSpec = z
+  .strictObject({
+    slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes, like "acme"'),
+    name: z.string().min(1, 'must not be empty'),
+    plan: z.enum(PLANS, { error: `must be one of ${PLANS.join(', ')}` }),
+    settings: OrgSettingsSpec.default({}),
+    slack: z.strictObject({ teamIds: z.array(z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'must be a Slack team id like T0123ABCD')).default([]) }).default({ teamIds: [] }),
+    teams: z.strictObject({ tenantIds: z.array(Guid('a Microsoft Entra tenant id')).default([]) }).default({ tenantIds: [] }),
+    credentials: z.array(CredentialSpec).default([]),
+    resources: z.array(ResourceSpec).default([]),
+    users: z.array(UserSpec).default([]),
+    roles: z.array(RoleSpec).default([]),
+    claim: ClaimSpec.optional(),
+  })
+  // Stored with the other settings of the organization.
+  .transform(({ claim, ...org }) => (claim ? { ...org, settings: { ...org.settings, claim } } : org));
 export type OrgSpec = z.output<typeof OrgSpec>;
 
 export const OrgFile = z.strictObject({ organizations: z.array(OrgSpec) });

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { approvals, chatMessageRefs, claims, roles } from '../db/schema/index.ts';
+import { chatMessageRefs, claims, roles, type ApprovalChannels } from '../db/schema/index.ts';
 
 export type ChatMessageRef = typeof chatMessageRefs.$inferSelect;
 export type NewChatMessageRef = typeof chatMessageRefs.$inferInsert;
@@ -29,11 +29,9 @@ export async function loadSessionOrigin(db: Db, sessionId: string): Promise<Reco
   return claim?.ctx;
 }
 
-/** The approval channels (per platform) of the roles a session's approval request went to. */
-export async function loadApprovalChannels(db: Db, sessionId: string): Promise<{ slack: string[]; teams: string[] }> {
-  const [approval] = await db.select({ roleIds: approvals.roleIds }).from(approvals).where(eq(approvals.sessionId, sessionId));
-  if (!approval || approval.roleIds.length === 0) return { slack: [], teams: [] };
-  const rows = await db.select({ channels: roles.approvalChannels }).from(roles).where(inArray(roles.id, approval.roleIds));
-  const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
-  return { slack: uniq(rows.map((r) => r.channels.slack)), teams: uniq(rows.map((r) => r.channels.teams)) };
+/** Each role's approval channels (per platform), for the roles a session's approval went to. */
+export async function loadRoleChannels(db: Db, roleIds: readonly string[]): Promise<Map<string, ApprovalChannels>> {
+  if (roleIds.length === 0) return new Map();
+  const rows = await db.select({ id: roles.id, channels: roles.approvalChannels }).from(roles).where(inArray(roles.id, [...roleIds]));
+  return new Map(rows.map((r) => [r.id, r.channels]));
 }

@@ -1,8 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { approvals, chatIdentities, chatWorkspaces, sessions, users } from '../db/schema/index.ts';
+import { chatIdentities, chatWorkspaces, sessions, users, type ApprovalChannels } from '../db/schema/index.ts';
+import type { RoleApprovalView } from './approval-summary.ts';
 import type { ChatPlatform } from './chat-identity.ts';
-import { loadApprovalChannels } from './chat-refs.ts';
+import { loadRoleChannels } from './chat-refs.ts';
 import { loadSessionViews, type SessionView } from './session-view.ts';
 
 export interface ChatPerson {
@@ -11,23 +12,34 @@ export interface ChatPerson {
   chatId: string | undefined;
 }
 
+/** One role's part of a request, with who decided it and where its approvers are asked. */
+export interface RoleApprovalContext extends RoleApprovalView {
+  decider: (ChatPerson & { at: Date | null }) | null;
+  channels: ApprovalChannels;
+}
+
 /** What a chat notifier needs to render a session: its view, who asked, who decided, where the org lives. */
 export interface ChatSessionContext {
   view: SessionView;
   requester: ChatPerson;
+  /** Who settled the approval as a whole (the one who denied, or the last to approve). */
   decider: (ChatPerson & { at: Date | null }) | null;
   /** The org's workspaces (Slack team ids / Teams tenants) on this platform, oldest first. */
   workspaceIds: string[];
-  /** Where the request was to be asked, on every platform (empty without an approval). */
+  /** One entry per role whose approval the request needs (empty without an approval), by role name. */
+  approvals: RoleApprovalContext[];
+  /** Where the request was to be asked, on every platform (all roles together). */
   approvalChannels: { slack: string[]; teams: string[] };
 }
 
 /**
- * A request nobody is asked about in chat: no approval channel on any platform for its roles.
- * Approvers can still decide through the REST API; the requester should know that.
+ * Roles of a pending request whose approvers are asked nowhere in chat (no approval channel on
+ * any platform). Their approvers can still decide through the REST API; the requester should know.
  */
-export const isUnroutedRequest = (ctx: ChatSessionContext): boolean =>
-  ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.status === 'PENDING' && ctx.approvalChannels.slack.length + ctx.approvalChannels.teams.length === 0;
+export const unroutedRoles = (ctx: ChatSessionContext): string[] =>
+  ctx.view.state === 'AWAITING_APPROVAL' ? ctx.approvals.filter((a) => a.status === 'PENDING' && !a.channels.slack && !a.channels.teams).map((a) => a.roleName) : [];
+
+export const isUnroutedRequest = (ctx: ChatSessionContext): boolean => unroutedRoles(ctx).length > 0;
 
 /**
  * Loads a session for a background notifier, which acts for no user and knows only the id.
@@ -48,22 +60,23 @@ export async function loadChatSessionContext(db: Db, sessionId: string, platform
       .limit(1);
     return { email: u?.email ?? 'unknown', chatId: u?.chatId ?? undefined };
   };
-  const deciderId = view.approval?.deciderUserId;
+  const decider = async (userId: string | null, at: Date | null) => (userId ? { ...(await person(userId)), at } : null);
   const workspaces = await db
     .select({ id: chatWorkspaces.externalId })
     .from(chatWorkspaces)
     .where(and(eq(chatWorkspaces.orgId, row.orgId), eq(chatWorkspaces.platform, platform)))
     .orderBy(chatWorkspaces.createdAt);
+  const roles = view.approval?.roles ?? [];
+  const channels = await loadRoleChannels(db, roles.map((r) => r.roleId).filter((id): id is string => id !== null));
+  const approvals: RoleApprovalContext[] = [];
+  for (const r of roles) approvals.push({ ...r, decider: await decider(r.deciderUserId, r.decidedAt), channels: (r.roleId && channels.get(r.roleId)) || {} });
+  const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
   return {
     view,
     requester: await person(view.userId),
-    decider: deciderId ? { ...(await person(deciderId)), at: await decidedAt(db, sessionId) } : null,
+    decider: view.approval ? await decider(view.approval.deciderUserId, view.approval.decidedAt) : null,
     workspaceIds: workspaces.map((w) => w.id),
-    approvalChannels: view.approval ? await loadApprovalChannels(db, sessionId) : { slack: [], teams: [] },
+    approvals,
+    approvalChannels: { slack: uniq(approvals.map((a) => a.channels.slack)), teams: uniq(approvals.map((a) => a.channels.teams)) },
   };
-}
-
-async function decidedAt(db: Db, sessionId: string): Promise<Date | null> {
-  const [a] = await db.select({ at: approvals.decidedAt }).from(approvals).where(eq(approvals.sessionId, sessionId));
-  return a?.at ?? null;
 }

@@ -1,5 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { claims, organizations, sessionRules, sessions, users, type SessionOrigin } from '../db/schema/index.ts';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { claims, organizations, resources, sessionRules, sessions, users, type PortRange, type SessionOrigin } from '../db/schema/index.ts';
+import { loadEntitlements } from './entitlements.ts';
 import { AppError } from '../shared/errors.ts';
 import { hashToken, randomToken, safeEqual } from '../shared/tokens.ts';
 import { hostCidr, ipVersion } from '../shared/ip.ts';
@@ -83,12 +84,16 @@ export interface ClaimPreview {
   durationMinutes: number;
   expiresAt: Date;
   sessionId: string | null;
+  /** What Confirm would open (only what this person is entitled to now), with its ports. */
+  resources: { name: string; ports: PortRange[] }[];
+  /** claim.confirmInChat applies: Confirm only captures the address; the requester opens it in chat. */
+  confirmInChat: boolean;
 }
 
 /** What the claim page shows ('closed': used, and its session ended CLAIM_STATUS_GRACE_MINUTES ago). Reading changes nothing (link-preview crawlers fetch links). Errors: CLAIM_INVALID. */
 export async function previewClaim(deps: Pick<EngineDeps, 'db' | 'clock'>, token: string): Promise<ClaimPreview> {
   const [row] = await deps.db
-    .select({ claim: claims, email: users.email, orgName: organizations.name, session: { state: sessions.state, endedAt: sessions.endedAt, updatedAt: sessions.updatedAt } })
+    .select({ claim: claims, email: users.email, orgName: organizations.name, settings: organizations.settings, session: { state: sessions.state, endedAt: sessions.endedAt, updatedAt: sessions.updatedAt } })
     .from(claims)
     .innerJoin(users, eq(users.id, claims.userId))
     .innerJoin(organizations, eq(organizations.id, claims.orgId))
@@ -98,7 +103,20 @@ export async function previewClaim(deps: Pick<EngineDeps, 'db' | 'clock'>, token
   const { claim } = row;
   const now = deps.clock.now();
   const status = claim.usedAt ? (isClosed(row.session, now) ? 'closed' : 'used') : claim.expiresAt <= now ? 'expired' : 'valid';
-  return { status, userEmail: row.email, orgName: row.orgName, durationMinutes: claim.durationMinutes, expiresAt: claim.expiresAt, sessionId: claim.sessionId };
+  const entitlements = await loadEntitlements(deps.db, claim.userId);
+  const opened = entitlements.resourceIds.length
+    ? await deps.db.select({ name: resources.name, ports: resources.ports }).from(resources).where(inArray(resources.id, entitlements.resourceIds)).orderBy(resources.name)
+    : [];
+  return {
+    status,
+    userEmail: row.email,
+    orgName: row.orgName,
+    durationMinutes: claim.durationMinutes,
+    expiresAt: claim.expiresAt,
+    sessionId: claim.sessionId,
+    resources: opened,
+    confirmInChat: row.settings.claim?.confirmInChat === true || entitlements.confirmInChat,
+  };
 }
 
 /**
@@ -134,6 +152,7 @@ export async function confirmClaim(
       ipv6: v === 6 ? input.ip : undefined,
       origin: claim.origin,
       actor,
+      fromClaim: true,
     });
     const familyToken = randomToken();
     await tx

@@ -2,13 +2,13 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { approvals, sessionRules, sessions, type EndedReason, type SessionState } from '../db/schema/index.ts';
 import type { EngineDeps } from './deps.ts';
-import { isHolding } from './state-machine.ts';
+import { isHolding, WAITING_STATES } from './state-machine.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 
 /**
  * Starts the end of a live session (stop, expiry, a disabled user). A session still awaiting
- * approval holds nothing and ends at once as CANCELLED. A holding session becomes EXPIRING: its
+ * approval (or its requester's confirmation in chat) holds nothing and ends at once as CANCELLED. A holding session becomes EXPIRING: its
  * rules are marked for release and every resource it touches is synced; the sync finishes it.
  * Returns the state the session is now in. The caller holds the session row lock.
  */
@@ -19,7 +19,7 @@ export async function beginEnding(
   reason: Extract<EndedReason, 'MANUAL' | 'ADMIN' | 'EXPIRED'>,
 ): Promise<SessionState> {
   const now = deps.clock.now();
-  if (session.state === 'AWAITING_APPROVAL') {
+  if (WAITING_STATES.includes(session.state)) {
     await tx
       .update(sessions)
       .set({ state: 'CANCELLED', endedAt: now, endedReason: reason, updatedAt: now })

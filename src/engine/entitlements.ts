@@ -8,7 +8,9 @@ export interface Entitlements {
   /** Every role cap the user is subject to (null = the role sets none). */
   roleCapsHours: (number | null)[];
   /** Roles that contribute resources and require approval. */
-  approvalRoles: { id: string; timeoutMinutes: number }[];
+  approvalRoles: { id: string; name: string; timeoutMinutes: number }[];
+  /** A role that contributes resources says `claim: { confirmInChat: true }`. */
+  confirmInChat: boolean;
 }
 
 /**
@@ -17,14 +19,21 @@ export interface Entitlements {
  */
 const usable = and(eq(resources.isActive, true), isNotNull(resources.verifiedAt), isNull(resources.verifyError));
 
-/** What a start would open for this user, and under which limits. */
-export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Entitlements> {
+/**
+ * What a start would open for this user, and under which limits. `anyState` also counts
+ * resources that are inactive or failed their last verification (what the user is *granted*,
+ * as an extension asks, rather than what a new session could open right now).
+ */
+export async function loadEntitlements(tx: DbOrTx, userId: string, opts: { anyState?: boolean } = {}): Promise<Entitlements> {
+  const filter = opts.anyState ? undefined : usable;
   const memberRoles = await tx
     .select({
       id: roles.id,
+      name: roles.name,
       cap: roles.maxSessionDurationHours,
       requiresApproval: roles.requiresApproval,
       timeout: roles.approvalTimeoutMinutes,
+      confirmInChat: roles.confirmClaimInChat,
     })
     .from(roleMembers)
     .innerJoin(roles, eq(roles.id, roleMembers.roleId))
@@ -36,13 +45,13 @@ export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Enti
         .select({ roleId: roleResources.roleId, resourceId: roleResources.resourceId })
         .from(roleResources)
         .innerJoin(resources, eq(resources.id, roleResources.resourceId))
-        .where(and(inArray(roleResources.roleId, roleIds), usable))
+        .where(and(inArray(roleResources.roleId, roleIds), filter))
     : [];
   const direct = await tx
     .select({ resourceId: userResources.resourceId })
     .from(userResources)
     .innerJoin(resources, eq(resources.id, userResources.resourceId))
-    .where(and(eq(userResources.userId, userId), usable));
+    .where(and(eq(userResources.userId, userId), filter));
 
   const contributing = new Set(viaRoles.map((r) => r.roleId));
   return {
@@ -50,7 +59,8 @@ export async function loadEntitlements(tx: DbOrTx, userId: string): Promise<Enti
     roleCapsHours: memberRoles.map((r) => r.cap),
     approvalRoles: memberRoles
       .filter((r) => r.requiresApproval && contributing.has(r.id))
-      .map((r) => ({ id: r.id, timeoutMinutes: r.timeout })),
+      .map((r) => ({ id: r.id, name: r.name, timeoutMinutes: r.timeout })),
+    confirmInChat: memberRoles.some((r) => r.confirmInChat && contributing.has(r.id)),
   };
 }
 

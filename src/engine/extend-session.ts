@@ -6,11 +6,13 @@ import { MINUTE_MS } from '../shared/clock.ts';
 import { recordAudit } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 import { lockSession } from './end-session.ts';
+import { currentExtendCapMinutes } from './extend-policy.ts';
 import { canExtend } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
 import { scheduleExpiryWarning } from './expiry-warning.ts';
-import { loadActiveUser } from './users.ts';
+import { loadActiveUser, loadOrg } from './users.ts';
 import { actsAsSessionAdmin, type UserActor } from './powers.ts';
+import { spendAction } from './throttle.ts';
 
 export interface ExtendSessionInput {
   sessionId: string;
@@ -30,9 +32,11 @@ export interface ExtendResult {
 
 /**
  * Extends an ACTIVE or PARTIAL session (owner or admin): adds to the current expiry, trims at
- * the session's cap (fixed at start: plan, org and role limits on the *total* length) and
- * refuses when already at the cap. Replaces the session's expiry job.
- * Errors: SESSION_NOT_FOUND, INVALID_STATE, EXTENSION_AT_CAP, VALIDATION_FAILED.
+ * the session's cap (plan, org and role limits on the *total* length: the smaller of the one
+ * fixed at start and the owner's today) and refuses when already at the cap. The owner must
+ * still be granted every resource the session holds. Replaces the session's expiry job.
+ * Spends one of the actor's actions (throttle.ts).
+ * Errors: SESSION_NOT_FOUND, INVALID_STATE, THROTTLED, NOT_ENTITLED, EXTENSION_AT_CAP, VALIDATION_FAILED.
  */
 export async function extendSession(deps: EngineDeps, input: ExtendSessionInput): Promise<ExtendResult> {
   const { actor } = input;
@@ -53,11 +57,13 @@ export async function extendSession(deps: EngineDeps, input: ExtendSessionInput)
     if (input.ifExpiresAt && session.expiresAt.getTime() !== input.ifExpiresAt.getTime()) {
       return { expiresAt: session.expiresAt, trimmed: false, addedMinutes: 0 };
     }
-    const cap = new Date(session.startedAt.getTime() + session.maxTotalMinutes * MINUTE_MS);
+    await spendAction(tx, deps.clock.now(), me.id, (await loadOrg(tx, me.orgId)).settings);
+    const maxTotalMinutes = await currentExtendCapMinutes(tx, session);
+    const cap = new Date(session.startedAt.getTime() + maxTotalMinutes * MINUTE_MS);
     if (session.expiresAt.getTime() >= cap.getTime()) {
       throw new AppError(
         'EXTENSION_AT_CAP',
-        `This session already runs for the longest time allowed (${formatMinutes(session.maxTotalMinutes)} in total).`,
+        `This session already runs for the longest time allowed (${formatMinutes(maxTotalMinutes)} in total).`,
       );
     }
     const wanted = session.expiresAt.getTime() + input.additionalMinutes * MINUTE_MS;

@@ -5,7 +5,7 @@ import { loadSessionViews, type SessionView } from './session-view.ts';
 import { LIVE_STATES } from './state-machine.ts';
 import { loadActiveUser } from './users.ts';
 import { approvals, roleApprovers, type SessionState } from '../db/schema/index.ts';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { runUseCase } from './use-case.ts';
 
@@ -51,7 +51,7 @@ async function isApproverOf(db: DbOrTx, userId: string, sessionId: string): Prom
   const rows = await db
     .select({ roleId: roleApprovers.roleId })
     .from(approvals)
-    .innerJoin(roleApprovers, sql`${roleApprovers.roleId} = any(${approvals.roleIds})`)
+    .innerJoin(roleApprovers, eq(roleApprovers.roleId, approvals.roleId))
     .where(and(eq(approvals.sessionId, sessionId), eq(roleApprovers.userId, userId)))
     .limit(1);
   return rows.length > 0;

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/client.ts';
 import { approvals, resources, sessionRules, sessions, users, type SessionState } from '../db/schema/index.ts';
 import { MINUTE_MS } from '../shared/clock.ts';
 import { canExtend } from './state-machine.ts';
+import { summarizeApprovals, type ApprovalSummary } from './approval-summary.ts';
 
 export interface SessionRuleView {
   resourceId: string;
@@ -33,7 +34,8 @@ export interface SessionView {
   /** The latest `expiresAt` an extension could reach. */
   capAt: Date | null;
   canExtend: boolean;
-  approval: { status: string; expiresAt: Date; deciderUserId: string | null; reason: string | null } | null;
+  /** The approval as a whole and each role's part (null: no role needed one). */
+  approval: ApprovalSummary | null;
   rules: SessionRuleView[];
 }
 
@@ -43,21 +45,22 @@ export async function loadSessionViews(tx: DbOrTx, where: { orgId: string; userI
   if (where.ids) conditions.push(inArray(sessions.id, where.ids.length ? where.ids : ['00000000-0000-0000-0000-000000000000']));
   if (where.states) conditions.push(inArray(sessions.state, where.states));
   const rows = await tx
-    .select({ session: sessions, email: users.email, approval: approvals })
+    .select({ session: sessions, email: users.email })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .leftJoin(approvals, eq(approvals.sessionId, sessions.id))
     .where(and(...conditions))
     .orderBy(desc(sessions.createdAt))
     .limit(where.limit ?? 100);
   if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.session.id);
   const rules = await tx
     .select({ rule: sessionRules, name: resources.name, kind: resources.kind })
     .from(sessionRules)
     .innerJoin(resources, eq(resources.id, sessionRules.resourceId))
-    .where(inArray(sessionRules.sessionId, rows.map((r) => r.session.id)))
+    .where(inArray(sessionRules.sessionId, ids))
     .orderBy(resources.name, sessionRules.ipVersion);
-  return rows.map(({ session: s, email, approval }) => {
+  const asked = await tx.select().from(approvals).where(inArray(approvals.sessionId, ids));
+  return rows.map(({ session: s, email }) => {
     const capAt = s.startedAt ? new Date(s.startedAt.getTime() + s.maxTotalMinutes * MINUTE_MS) : null;
     return {
       id: s.id,
@@ -76,9 +79,7 @@ export async function loadSessionViews(tx: DbOrTx, where: { orgId: string; userI
       endedReason: s.endedReason,
       capAt,
       canExtend: canExtend(s.state) && !!capAt && !!s.expiresAt && s.expiresAt < capAt,
-      approval: approval
-        ? { status: approval.status, expiresAt: approval.expiresAt, deciderUserId: approval.deciderUserId, reason: approval.reason }
-        : null,
+      approval: summarizeApprovals(asked.filter((a) => a.sessionId === s.id)) ?? null,
       rules: rules
         .filter((r) => r.rule.sessionId === s.id)
         .map((r) => ({

@@ -7,11 +7,12 @@ import { hostCidr, ipVersion } from '../shared/ip.ts';
 import { MINUTE_MS } from '../shared/clock.ts';
 import { recordAudit, type Actor } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
-import { loadEntitlements, lockUsableResources } from './entitlements.ts';
+import { loadEntitlements, lockUsableResources, type Entitlements } from './entitlements.ts';
 import { scheduleExpiryWarning } from './expiry-warning.ts';
 import { effectiveMaxMinutes, offeredDurations, planLimits, type PlanName } from './plans.ts';
 import { LIVE_STATES } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
+import { spendAction } from './throttle.ts';
 import { loadActiveUser, loadOrg } from './users.ts';
 
 export interface StartSessionInput {
@@ -23,6 +24,8 @@ export interface StartSessionInput {
   ipv6?: string | undefined;
   origin: SessionOrigin;
   actor: Actor;
+  /** Started by a claim link confirmed in a browser (then claim.confirmInChat may apply). */
+  fromClaim?: boolean | undefined;
 }
 
 /**
@@ -31,7 +34,8 @@ export interface StartSessionInput {
  * one), then writes the session, its rules and the jobs that follow in one transaction.
  * A role requiring approval puts it in AWAITING_APPROVAL; otherwise it is PENDING and the clock
  * runs. Returns the new session's id.
- * Errors: USER_NOT_FOUND, USER_DISABLED, DURATION_NOT_ALLOWED, CONCURRENCY_LIMIT, NO_RESOURCES, NO_IP_ADDRESS.
+ * Each start spends one of the user's actions (throttle.ts).
+ * Errors: USER_NOT_FOUND, USER_DISABLED, THROTTLED, DURATION_NOT_ALLOWED, CONCURRENCY_LIMIT, NO_RESOURCES, NO_IP_ADDRESS.
  */
 export async function startSession(deps: EngineDeps, input: StartSessionInput): Promise<string> {
   return runUseCase(deps, input.actor, { action: 'SESSION_START', targetType: 'user', targetId: input.userId }, (tx) =>
@@ -46,6 +50,8 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   const duration = checkDuration(offered, input.durationMinutes, org.settings.defaultDurationHours);
   const addresses = collectAddresses(input);
   const resourceIds = await lockUsableResources(tx, entitlements.resourceIds);
+  // After the resource locks, so an org-file apply racing this start meets them as before.
+  await spendAction(tx, deps.clock.now(), input.userId, org.settings);
   if (resourceIds.length === 0) {
     throw new AppError('NO_RESOURCES', 'None of your roles gives you access to a resource yet. Ask an admin.');
   }
@@ -64,21 +70,25 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   }
 
   const now = deps.clock.now();
+  // A claim link confirmed in a browser only captures the address when the org or a role asks for
+  // the requester's OK in chat (claim.confirmInChat): whoever held the link opened nothing yet.
+  const awaitConfirmation = input.fromClaim === true && (org.settings.claim?.confirmInChat === true || entitlements.confirmInChat);
   const needsApproval = entitlements.approvalRoles.length > 0;
   const [session] = await tx
     .insert(sessions)
     .values({
       orgId: input.orgId,
       userId: input.userId,
-      state: needsApproval ? 'AWAITING_APPROVAL' : 'PENDING',
+      state: awaitConfirmation ? 'AWAITING_CONFIRMATION' : needsApproval ? 'AWAITING_APPROVAL' : 'PENDING',
       ipv4: addresses.ipv4 ?? null,
       ipv6: addresses.ipv6 ?? null,
       durationMinutes: duration,
       maxTotalMinutes: maxMinutes,
       origin: input.origin,
       createdAt: now,
-      startedAt: needsApproval ? null : now,
-      expiresAt: needsApproval ? null : new Date(now.getTime() + duration * MINUTE_MS),
+      startedAt: null,
+      // While awaiting confirmation, the deadline for it.
+      expiresAt: awaitConfirmation ? new Date(now.getTime() + CONFIRM_WINDOW_MINUTES * MINUTE_MS) : null,
       updatedAt: now,
     })
     .returning();
@@ -98,7 +108,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   );
 
   await recordAudit(tx, input.actor, {
-    action: needsApproval ? 'SESSION_REQUEST' : 'SESSION_START',
+    action: awaitConfirmation || needsApproval ? 'SESSION_REQUEST' : 'SESSION_START',
     targetType: 'session',
     targetId: session.id,
     details: {
@@ -107,29 +117,63 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
       ipv4: addresses.ipv4,
       ipv6: addresses.ipv6,
       origin: input.origin,
+      ...(awaitConfirmation ? { awaitingConfirmationInChat: true } : {}),
     },
   });
-  // Jobs last: their keyed rows are shared by every session on a resource, so hold their locks
-  // for as short a time as possible (until the commit right after).
-  if (needsApproval) {
-    const timeout = Math.min(...entitlements.approvalRoles.map((r) => r.timeoutMinutes));
-    const expiresAt = new Date(now.getTime() + timeout * MINUTE_MS);
-    await tx.insert(approvals).values({
-      sessionId: session.id,
-      roleIds: entitlements.approvalRoles.map((r) => r.id),
-      status: 'PENDING',
-      requestedAt: now,
-      expiresAt,
-    });
-    await deps.jobs.approvalTimeout(tx, session.id, expiresAt);
-    await deps.jobs.notifySession(tx, session.id, 'approval_requested');
+  if (awaitConfirmation) {
+    // The approval_timeout job also drops an address nobody confirmed (confirm-address.ts).
+    await deps.jobs.approvalTimeout(tx, session.id, session.expiresAt!);
+    await deps.jobs.notifySession(tx, session.id, 'requested');
   } else {
-    await deps.jobs.expireSession(tx, session.id, session.expiresAt!);
-    await scheduleExpiryWarning(tx, deps.jobs, session.id, session.expiresAt!, now);
-    await deps.jobs.syncResources(tx, resourceIds);
-    await deps.jobs.notifySession(tx, session.id, 'started');
+    await beginSession(tx, deps, session, entitlements.approvalRoles, resourceIds);
   }
   return session.id;
+}
+
+/** How long a requester has to open, in chat, the address a browser captured. */
+export const CONFIRM_WINDOW_MINUTES = 10;
+
+/**
+ * Moves a new (or just confirmed) session on: to AWAITING_APPROVAL with one request per role
+ * needing approval, or to PENDING with its clock started and its rules sent to the firewalls.
+ */
+export async function beginSession(
+  tx: Tx,
+  deps: EngineDeps,
+  session: { id: string; durationMinutes: number },
+  approvalRoles: Entitlements['approvalRoles'],
+  resourceIds: readonly string[],
+): Promise<'AWAITING_APPROVAL' | 'PENDING'> {
+  const now = deps.clock.now();
+  // Jobs last: their keyed rows are shared by every session on a resource, so hold their locks
+  // for as short a time as possible (until the commit right after).
+  if (approvalRoles.length > 0) {
+    await tx.update(sessions).set({ state: 'AWAITING_APPROVAL', expiresAt: null, updatedAt: now }).where(eq(sessions.id, session.id));
+    // One request per role, each with its own deadline; the timeout job runs at the earliest.
+    const asked = await tx
+      .insert(approvals)
+      .values(
+        approvalRoles.map((r) => ({
+          sessionId: session.id,
+          roleId: r.id,
+          roleName: r.name,
+          status: 'PENDING' as const,
+          requestedAt: now,
+          expiresAt: new Date(now.getTime() + r.timeoutMinutes * MINUTE_MS),
+        })),
+      )
+      .returning({ expiresAt: approvals.expiresAt });
+    await deps.jobs.approvalTimeout(tx, session.id, new Date(Math.min(...asked.map((a) => a.expiresAt.getTime()))));
+    await deps.jobs.notifySession(tx, session.id, 'approval_requested');
+    return 'AWAITING_APPROVAL';
+  }
+  const expiresAt = new Date(now.getTime() + session.durationMinutes * MINUTE_MS);
+  await tx.update(sessions).set({ state: 'PENDING', startedAt: now, expiresAt, updatedAt: now }).where(eq(sessions.id, session.id));
+  await deps.jobs.expireSession(tx, session.id, expiresAt);
+  await scheduleExpiryWarning(tx, deps.jobs, session.id, expiresAt, now);
+  await deps.jobs.syncResources(tx, resourceIds);
+  await deps.jobs.notifySession(tx, session.id, 'started');
+  return 'PENDING';
 }
 
 /** What this user may start right now: durations offered, cap, limits, resources. */

@@ -4,7 +4,7 @@ import { canExtend, canStop, endingComplete, ruleStateOnEnd, stateFromRules } fr
 
 describe('state machine', () => {
   it('allows stop only from AWAITING_APPROVAL, PENDING, ACTIVE, PARTIAL', () => {
-    expect(SESSION_STATES.filter(canStop)).toEqual(['AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL']);
+    expect(SESSION_STATES.filter(canStop)).toEqual(['AWAITING_CONFIRMATION', 'AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL']);
   });
 
   it('allows extend only from ACTIVE and PARTIAL', () => {

@@ -4,7 +4,10 @@ import type { RuleState, SessionState } from '../db/schema/index.ts';
  * The session state machine (DESIGN.md §2), as pure functions. Use cases consult these before
  * every change so the rules live in one place.
  */
-export const LIVE_STATES: readonly SessionState[] = ['AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL'];
+/** Waiting or running: counted against the concurrency limit, and stoppable. */
+export const LIVE_STATES: readonly SessionState[] = ['AWAITING_CONFIRMATION', 'AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL'];
+/** Waiting before anything is opened: ending one releases nothing. */
+export const WAITING_STATES: readonly SessionState[] = ['AWAITING_CONFIRMATION', 'AWAITING_APPROVAL'];
 /** States whose rules are wanted in the cloud. */
 export const HOLDING_STATES: readonly SessionState[] = ['PENDING', 'ACTIVE', 'PARTIAL'];
 export const ENDED_STATES: readonly SessionState[] = ['FAILED', 'EXPIRED', 'CANCELLED', 'DENIED'];

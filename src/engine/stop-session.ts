@@ -4,8 +4,9 @@ import type { EngineDeps } from './deps.ts';
 import { beginEnding, lockSession } from './end-session.ts';
 import { canStop } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
-import { loadActiveUser } from './users.ts';
+import { loadActiveUser, loadOrg } from './users.ts';
 import { actsAsSessionAdmin, type UserActor } from './powers.ts';
+import { spendAction } from './throttle.ts';
 
 export interface StopSessionInput {
   sessionId: string;
@@ -47,6 +48,8 @@ export async function stopSession(deps: EngineDeps, input: StopSessionInput): Pr
       });
       return { state: session.state, alreadyEnded: true };
     }
+    // Spends from the actor's budget (so start/stop churn is bounded) but is never refused.
+    await spendAction(tx, deps.clock.now(), me.id, (await loadOrg(tx, me.orgId)).settings, { force: true });
     const reason = input.asAdmin || !isOwner ? 'ADMIN' : 'MANUAL';
     const state = await beginEnding(tx, deps, session, reason);
     await recordAudit(tx, actor, {

@@ -30,10 +30,16 @@ export async function sweepOverdue(deps: EngineDeps): Promise<SweepReport> {
     for (const s of overdue) await deps.jobs.expireSession(tx, s.id, now);
 
     const lateApprovals = await tx
-      .select({ sessionId: approvals.sessionId })
+      .selectDistinct({ sessionId: approvals.sessionId })
       .from(approvals)
       .where(and(eq(approvals.status, 'PENDING'), lte(approvals.expiresAt, now)));
     for (const a of lateApprovals) await deps.jobs.approvalTimeout(tx, a.sessionId, now);
+    // Addresses captured by a browser and never confirmed in chat (their timeout rides the same job).
+    const unconfirmed = await tx
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.state, 'AWAITING_CONFIRMATION'), lte(sessions.expiresAt, now)));
+    for (const s of unconfirmed) await deps.jobs.approvalTimeout(tx, s.id, now);
 
     const stuckBefore = new Date(now.getTime() - STUCK_AFTER_MS);
     const stuck = await tx

@@ -19,9 +19,13 @@ export const memoryResources: ResourceSeeder = async (db, orgId, count) => {
   return rows;
 };
 
-/** An org on the team plan (no concurrency limit), `users` members of one role over `resources` resources. */
+/**
+ * An org on the team plan (no concurrency limit), `users` members of one role over `resources`
+ * resources. The per-person throttle is set out of reach: benchmarks and the soak measure the
+ * engine, and start many sessions per person on purpose.
+ */
 export async function seedBenchOrg(db: Db, opts: { users: number; resources: number; seed?: ResourceSeeder }) {
-  const org = await seedOrg(db, { plan: 'team' });
+  const org = await seedOrg(db, { plan: 'team', settings: { actionsPerMinute: 1_000_000 } });
   const resources = await (opts.seed ?? memoryResources)(db, org.id, opts.resources);
   const users: BenchUser[] = [];
   for (let i = 0; i < opts.users; i++) {

@@ -24,7 +24,8 @@ async function seed() {
   const r2 = await seedResource(db, org.id, { name: 'bastion' });
   const r3 = await seedResource(db, org.id, { name: 'payments' });
   await seedRole(db, org.id, { members: [alice.id, bob.id, admin.id], resources: [r1.id, r2.id] });
-  await seedRole(db, org.id, { members: [dave.id], resources: [r3.id], approvers: [carol.id] });
+  await seedRole(db, org.id, { name: 'payments', members: [dave.id], resources: [r3.id], approvers: [carol.id] });
+  await seedRole(db, org.id, { name: 'payments-audit', members: [dave.id], resources: [r3.id], approvers: [bob.id] });
   const all = ['sessions:read', 'sessions:write'] as const;
   return {
     org,
@@ -42,6 +43,7 @@ async function seed() {
     bobAdminScope: (await keyFor(t, bob, ['sessions:admin', 'audit:read'])).token,
     carolKey: (await keyFor(t, carol, ['approvals:write'])).token,
     daveKey: (await keyFor(t, dave, [...all, 'approvals:write'])).token,
+    bobApprover: (await keyFor(t, bob, ['approvals:write'])).token,
   };
 }
 
@@ -271,10 +273,10 @@ describe('admin', () => {
 });
 
 describe('approvals', () => {
-  it('the requester cannot decide; the approver approves once', async () => {
+  it('the requester cannot decide; each role approves once through its own approver, and the API says which roles still wait', async () => {
     const s = await startAs(fx.daveKey);
     expect(s.state).toBe('AWAITING_APPROVAL');
-    expect(s.approval).toMatchObject({ status: 'PENDING' });
+    expect(s.approval).toMatchObject({ status: 'PENDING', waitingFor: ['payments', 'payments-audit'] });
 
     const self = await post(`/api/v1/sessions/${s.id}/approval`, fx.daveKey, { decision: 'approve' });
     expect(self.statusCode).toBe(403);
@@ -284,9 +286,21 @@ describe('approvals', () => {
 
     const ok = await post(`/api/v1/sessions/${s.id}/approval`, fx.carolKey, { decision: 'approve', reason: 'on call' });
     expect(ok.statusCode, ok.body).toBe(200);
-    expect(ApprovalResult.parse(ok.json())).toEqual({ sessionId: s.id, state: 'PENDING', status: 'APPROVED', alreadyDecided: false });
+    expect(ApprovalResult.parse(ok.json())).toEqual({ sessionId: s.id, state: 'AWAITING_APPROVAL', status: 'PENDING', alreadyDecided: false, decided: ['payments'], waitingFor: ['payments-audit'] });
+    const half = Session.parse((await get(`/api/v1/sessions/${s.id}`, fx.daveKey)).json());
+    expect(half.approval!.waitingFor).toEqual(['payments-audit']);
+    expect(half.approval!.roles.map((r) => [r.role, r.status, r.reason])).toEqual([
+      ['payments', 'APPROVED', 'on call'],
+      ['payments-audit', 'PENDING', null],
+    ]);
+    const notHers = await post(`/api/v1/sessions/${s.id}/approval`, fx.carolKey, { decision: 'approve', role: 'payments-audit' });
+    expect(notHers.statusCode).toBe(403);
+    expect(notHers.json().error).toBe('NOT_AN_APPROVER');
     const twice = await post(`/api/v1/sessions/${s.id}/approval`, fx.carolKey, { decision: 'deny' });
-    expect(ApprovalResult.parse(twice.json())).toMatchObject({ alreadyDecided: true, status: 'APPROVED' });
+    expect(ApprovalResult.parse(twice.json())).toMatchObject({ alreadyDecided: true, status: 'PENDING', waitingFor: ['payments-audit'] });
+
+    const last = await post(`/api/v1/sessions/${s.id}/approval`, fx.bobApprover, { decision: 'approve', role: 'payments-audit' });
+    expect(ApprovalResult.parse(last.json())).toEqual({ sessionId: s.id, state: 'PENDING', status: 'APPROVED', alreadyDecided: false, decided: ['payments-audit'], waitingFor: [] });
 
     await t.runJobs();
     expect(Session.parse((await get(`/api/v1/sessions/${s.id}`, fx.daveKey)).json()).state).toBe('ACTIVE');

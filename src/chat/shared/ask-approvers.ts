@@ -1,28 +1,35 @@
 import type { ChatPlatform } from '../../engine/chat-identity.ts';
-import type { ChatSessionContext } from '../../engine/chat-session-context.ts';
+import type { ChatSessionContext, RoleApprovalContext } from '../../engine/chat-session-context.ts';
+
+/** An approval card already posted: for which role's approval, in which channel. */
+export interface PostedApprovalCard {
+  approvalId: string | null;
+  channel: string;
+}
 
 /**
- * Posts a pending request's approval card in each of the platform's approval channels that has
- * none yet. `post` does the posting for one channel and answers false when the channel refused it
- * (a misconfiguration retrying will not heal; the caller logs it) — any other failure is thrown.
- * `nobodyAsked`: every channel here refused, none was asked before, and the other platform has no
- * channel either, so no approver anywhere knows of the request.
+ * Posts one approval card per role still waiting, in that role's approval channel on this
+ * platform, unless that role's card is there already. `post` does the posting for one role and
+ * answers false when the channel refused it (a misconfiguration retrying will not heal; the
+ * caller logs it) — any other failure is thrown.
+ * `unreachable`: roles whose channel here refused, that had no card before, and that have no
+ * channel on the other platform either, so none of their approvers knows of the request.
  */
 export async function askApprovers(
   ctx: ChatSessionContext,
   platform: ChatPlatform,
-  askedAlready: readonly string[],
-  post: (channel: string) => Promise<boolean>,
-): Promise<{ nobodyAsked: boolean }> {
-  let refused = 0;
-  let posted = 0;
-  if (ctx.view.approval?.status === 'PENDING' && ctx.view.state === 'AWAITING_APPROVAL') {
-    for (const channel of ctx.approvalChannels[platform]) {
-      if (askedAlready.includes(channel)) continue;
-      if (await post(channel)) posted++;
-      else refused++;
-    }
-  }
+  posted: readonly PostedApprovalCard[],
+  post: (channel: string, role: RoleApprovalContext) => Promise<boolean>,
+): Promise<{ unreachable: string[] }> {
+  const unreachable: string[] = [];
+  if (ctx.view.state !== 'AWAITING_APPROVAL') return { unreachable };
   const other: ChatPlatform = platform === 'slack' ? 'teams' : 'slack';
-  return { nobodyAsked: refused > 0 && posted === 0 && askedAlready.length === 0 && ctx.approvalChannels[other].length === 0 };
+  for (const role of ctx.approvals) {
+    const channel = role.channels[platform];
+    if (role.status !== 'PENDING' || !channel) continue;
+    if (posted.some((p) => p.approvalId === role.id && p.channel === channel)) continue;
+    const hadCard = posted.some((p) => p.approvalId === role.id);
+    if (!(await post(channel, role)) && !hadCard && !role.channels[other]) unreachable.push(role.roleName);
+  }
+  return { unreachable };
 }

@@ -1,9 +1,12 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import { slackMessage, slackText } from './escape.ts';
+import { confirmAddress } from '../../engine/confirm-address.ts';
 import { decideApproval, type Decision } from '../../engine/decide-approval.ts';
 import { extendSession } from '../../engine/extend-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { buttonAttempt } from '../shared/attempt.ts';
+import { parseApprovalValue } from './blocks/approval-card.ts';
 import { parseExtendValue } from './blocks/session-card.ts';
 import type { SlackWebClient } from './clients.ts';
 import { shortId, slackDate } from './format.ts';
@@ -37,10 +40,18 @@ export function registerActions(app: App, deps: SlackHandlerDeps): void {
     const r = await stopSession(deps.engine, { sessionId, actor: me.actor });
     return { text: r.alreadyEnded ? `Session \`${shortId(sessionId)}\` had already ended.` : `Stopping session \`${shortId(sessionId)}\`: access is being closed.` };
   });
-  const decide = (decision: Decision) => async (me: SlackMe, sessionId: string) => {
-    const r = await decideApproval(deps.engine, { sessionId, decision, actor: me.actor });
+  on(ACTION.sessionConfirm, async (me, sessionId) => {
+    const r = await confirmAddress(deps.engine, { sessionId, actor: me.actor });
+    if (r.alreadyDone) return { text: `Session \`${shortId(sessionId)}\` is no longer waiting for you to confirm.` };
+    return { text: r.state === 'AWAITING_APPROVAL' ? `Confirmed \`${r.address}\`. Now waiting for approval.` : `Opening access for \`${r.address}\`…` };
+  });
+  const decide = (decision: Decision) => async (me: SlackMe, value: string) => {
+    const { sessionId, role } = parseApprovalValue(value);
+    const r = await decideApproval(deps.engine, { sessionId, decision, role, actor: me.actor });
     if (r.alreadyDecided) return { text: `This request was already answered (${r.status.toLowerCase().replace('_', ' ')}).` };
-    return { text: decision === 'approve' ? 'Approved. The requester has been told.' : 'Denied. The requester has been told.' };
+    if (decision === 'deny') return { text: 'Denied. The requester has been told.' };
+    if (r.waitingFor.length) return { text: `Approved for ${slackText(r.decided.join(', '))}. Still waiting for: ${slackText(r.waitingFor.join(', '))}.` };
+    return { text: 'Approved. The requester has been told.' };
   };
   on(ACTION.approvalApprove, decide('approve'));
   on(ACTION.approvalDeny, decide('deny'));
@@ -61,5 +72,5 @@ async function answer(deps: SlackHandlerDeps, respond: RespondFn, act: () => Pro
         ? { text: ':no_entry: Only the person who started this session or an admin can do that.' }
         : errorReply(deps, err);
   }
-  await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+  await respond({ response_type: 'ephemeral', replace_original: false, text: slackMessage(reply.text) });
 }

@@ -1,4 +1,5 @@
 import type { App, SlashCommand } from '@slack/bolt';
+import { codeSafe, slackMessage, slackText } from './escape.ts';
 import { createClaim } from '../../engine/claims.ts';
 import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts';
 import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
@@ -8,7 +9,7 @@ import { commandAttempt } from '../shared/attempt.ts';
 import { parseChatCommand, type ChatCommand } from '../shared/command-parse.ts';
 import { extendFromChat } from '../shared/extend-command.ts';
 import { stopFromChat } from '../shared/stop-command.ts';
-import { esc, slackDate } from './format.ts';
+import { slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
 import { SLASH_COMMAND } from './ids.ts';
 import type { SlackOrigin } from './origin.ts';
@@ -28,7 +29,7 @@ export function registerCommands(app: App, deps: SlackHandlerDeps): void {
     } catch (err) {
       reply = errorReply(deps, err);
     }
-    await respond({ response_type: 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+    await respond({ response_type: 'ephemeral', text: slackMessage(reply.text), ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
   });
 }
 
@@ -55,7 +56,7 @@ async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: ChatCommand,
       return sessionsReply(await listOrgSessions(engine, me.actor), { empty: 'No session is running.', withOwner: true });
     case 'approvals-here':
       await setApprovalChannel(engine, { actor: me.actor, roleName: cmd.role, platform: 'slack', channel: command.channel_id });
-      return { text: `Approval requests for *${esc(cmd.role)}* will be posted in this channel. Invite the bot here if it is not a member yet.` };
+      return { text: `Approval requests for *${slackText(cmd.role)}* will be posted in this channel. Invite the bot here if it is not a member yet.` };
     case 'invalid':
       return usage(cmd.about, cmd.input);
   }
@@ -81,5 +82,5 @@ async function start(deps: SlackHandlerDeps, me: SlackMe, minutes: number | unde
   return claimReply(`${deps.publicUrl.replace(/\/$/, '')}/c/${claim.token}`, claim.durationMinutes, claim.expiresAt);
 }
 
-/** Ids in Slack messages are shown as code. */
-const inCode = (id: string) => `\`${id}\``;
+/** Ids in Slack messages are shown as code; a typed one may be anything (escaped with the message). */
+const inCode = (id: string) => `\`${codeSafe(id)}\``;

@@ -1,10 +1,12 @@
 import type { SessionView } from '../../engine/session-view.ts';
 import { formatMinutes } from '../../shared/duration.ts';
+import { SLACK_LIMITS, slackText } from './escape.ts';
 
 type SessionState = SessionView['state'];
 
 /** The product's state colours as Slack emoji (DESIGN.md §2: PENDING blue, ACTIVE green …). */
 const BADGE: Record<SessionState, string> = {
+  AWAITING_CONFIRMATION: ':large_purple_circle: Waiting for you to confirm the address',
   AWAITING_APPROVAL: ':large_purple_circle: Awaiting approval',
   PENDING: ':large_blue_circle: Pending',
   ACTIVE: ':large_green_circle: Active',
@@ -29,11 +31,9 @@ export function slackDate(d: Date): string {
 
 export const durationText = formatMinutes;
 
-/** Text mentioning a person by Slack id when known, else by email. */
-export const mention = (p: { email: string; chatId: string | undefined }): string => (p.chatId ? `<@${p.chatId}>` : p.email);
-
-/** Escapes the three characters Slack's mrkdwn treats as markup. */
-export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Text mentioning a person by Slack id when known (and shaped like one), else by email. */
+export const mention = (p: { email: string; chatId: string | undefined }): string =>
+  p.chatId && /^[UW][A-Z0-9]{2,20}$/.test(p.chatId) ? `<@${p.chatId}>` : slackText(p.email);
 
 export function ipsText(v: Pick<SessionView, 'ipv4' | 'ipv6'>): string {
   const parts = [v.ipv4 && `IPv4 \`${v.ipv4}\``, v.ipv6 && `IPv6 \`${v.ipv6}\``].filter(Boolean);
@@ -45,13 +45,13 @@ export function resourceLines(v: Pick<SessionView, 'rules'>): string[] {
   const byResource = new Map<string, { name: string; kind: string; parts: string[] }>();
   for (const r of v.rules) {
     const entry = byResource.get(r.resourceId) ?? { name: r.resourceName, kind: r.kind, parts: [] };
-    entry.parts.push(`v${r.ipVersion} ${r.state.toLowerCase()}${r.error ? ` – ${esc(r.error)}` : ''}`);
+    entry.parts.push(`v${r.ipVersion} ${r.state.toLowerCase()}${r.error ? ` – ${slackText(r.error, SLACK_LIMITS.error)}` : ''}`);
     byResource.set(r.resourceId, entry);
   }
-  return [...byResource.values()].map((e) => `• *${esc(e.name)}* (${e.kind}): ${e.parts.join('; ')}`);
+  return [...byResource.values()].map((e) => `• *${slackText(e.name)}* (${slackText(e.kind)}): ${e.parts.join('; ')}`);
 }
 
 /** Why some rules failed, for PARTIAL / FAILED thread replies. */
 export function failureReasons(v: Pick<SessionView, 'rules'>): string[] {
-  return v.rules.filter((r) => r.state === 'FAILED').map((r) => `• *${esc(r.resourceName)}* (IPv${r.ipVersion}): ${esc(r.error ?? 'failed')}`);
+  return v.rules.filter((r) => r.state === 'FAILED').map((r) => `• *${slackText(r.resourceName)}* (IPv${r.ipVersion}): ${slackText(r.error ?? 'failed', SLACK_LIMITS.error)}`);
 }

@@ -5,6 +5,7 @@ import { isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { randomUUID } from 'node:crypto';
 import { slackErrorCode, type SlackWebClient } from './clients.ts';
+import { SLACK_LIMITS, slackText } from './escape.ts';
 
 /** What the command and button listeners need; the same for HTTP and Socket Mode. */
 export interface SlackHandlerDeps {
@@ -50,9 +51,9 @@ export interface Reply {
   blocks?: unknown[];
 }
 
-/** A refusal shows the engine's user message; anything else a generic line with a reference to the log. */
+/** A refusal shows the engine's user message (escaped: it may quote what a person typed); anything else a generic line with a reference to the log. */
 export function errorReply(deps: Pick<SlackHandlerDeps, 'logger'>, err: unknown): Reply {
-  if (isAppError(err)) return { text: `:warning: ${err.userMessage}` };
+  if (isAppError(err)) return { text: `:warning: ${slackText(err.userMessage, SLACK_LIMITS.reason)}` };
   const ref = randomUUID().slice(0, 8);
   deps.logger.error({ err, ref }, 'slack: handler failed');
   return { text: `:x: Something went wrong on our side (reference ${ref}). Please try again.` };

@@ -13,6 +13,8 @@ export const EVENTS_PATH = '/slack/events';
 export const ACTION = {
   sessionExtend: 'session.extend',
   sessionStop: 'session.stop',
+  /** "Open for <address>" (claim.confirmInChat): the requester opens what their browser captured. */
+  sessionConfirm: 'session.confirm',
   approvalApprove: 'approval.approve',
   approvalDeny: 'approval.deny',
   /** The claim link button: Slack opens the URL and also sends us a payload, which we only ack. */

@@ -62,7 +62,7 @@ async function notifySlack(deps: NotifierDeps, sessionId: string, event: Session
   const card = origin && ctx.view.origin === 'slack' ? await syncSessionCard(db, client, ctx, refs, origin) : undefined;
   if (card) await postThreadReplies(db, client, card, threadReplies(ctx, event));
   const approvers = await syncApprovalCards(db, client, ctx, refs, teamId, deps.logger);
-  if (card && approvers.nobodyAsked) await postThreadReplies(db, client, card, [unreachableApproversReply(ctx)]);
+  if (card && approvers.unreachable.length) await postThreadReplies(db, client, card, [unreachableApproversReply(ctx, approvers.unreachable)]);
 }
 
 const hashOf = (r: Rendered) => createHash('sha256').update(JSON.stringify(r)).digest('base64url').slice(0, 22);
@@ -85,35 +85,34 @@ async function syncApprovalCards(
   refs: ChatMessageRef[],
   teamId: string,
   logger?: Logger,
-): Promise<{ nobodyAsked: boolean }> {
-  if (!ctx.view.approval) return { nobodyAsked: false };
-  const rendered = approvalCard(ctx);
+): Promise<{ unreachable: string[] }> {
   const cards = refs.filter((r) => r.kind === 'approval_card');
-  const asked = await askApprovers(
-    ctx,
-    'slack',
-    cards.map((c) => c.channel),
-    async (channel) => {
-      const res = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as never }).catch((err: unknown) => {
-        // A misconfigured channel (bot not invited, archived) will not heal by retrying; say so and go on.
-        if (!CANNOT_POST_THERE.has(slackErrorCode(err) ?? '')) throw err;
-        logger?.warn({ channel, sessionId: ctx.view.id, error: slackErrorCode(err) }, 'slack: cannot post the approval request in this channel; invite the bot');
-        return undefined;
-      });
-      if (!res) return false;
-      await saveMessageRef(db, {
-        sessionId: ctx.view.id,
-        platform: 'slack',
-        kind: 'approval_card',
-        // Remembered as configured (not the id Slack answers with) so the next run finds it.
-        channel,
-        messageId: res.ts ?? null,
-        conversationRef: { teamId, hash: hashOf(rendered), posted: [], postedTo: res.channel },
-      });
-      return true;
-    },
-  );
-  for (const card of cards) await updateIfChanged(db, client, { ...card, channel: postedTo(card) }, rendered);
+  const asked = await askApprovers(ctx, 'slack', cards, async (channel, role) => {
+    const rendered = approvalCard(ctx, role);
+    const res = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as never }).catch((err: unknown) => {
+      // A misconfigured channel (bot not invited, archived) will not heal by retrying; say so and go on.
+      if (!CANNOT_POST_THERE.has(slackErrorCode(err) ?? '')) throw err;
+      logger?.warn({ channel, sessionId: ctx.view.id, role: role.roleName, error: slackErrorCode(err) }, 'slack: cannot post the approval request in this channel; invite the bot');
+      return undefined;
+    });
+    if (!res) return false;
+    await saveMessageRef(db, {
+      sessionId: ctx.view.id,
+      approvalId: role.id,
+      platform: 'slack',
+      kind: 'approval_card',
+      // Remembered as configured (not the id Slack answers with) so the next run finds it.
+      channel,
+      messageId: res.ts ?? null,
+      conversationRef: { teamId, hash: hashOf(rendered), posted: [], postedTo: res.channel },
+    });
+    return true;
+  });
+  // Each card shows its own role's part; a card from before per-role approvals shows the first role's.
+  for (const card of cards) {
+    const role = ctx.approvals.find((a) => a.id === card.approvalId) ?? ctx.approvals[0];
+    if (role) await updateIfChanged(db, client, { ...card, channel: postedTo(card) }, approvalCard(ctx, role));
+  }
   return asked;
 }
 

@@ -1,7 +1,8 @@
 import type { SessionView } from '../../engine/session-view.ts';
+import { slackCode, slackText } from './escape.ts';
 import type { StartOptions } from '../../engine/start-options.ts';
 import { ACTION, SLASH_COMMAND } from './ids.ts';
-import { durationText, esc, shortId, slackDate, stateBadge } from './format.ts';
+import { durationText, shortId, slackDate, stateBadge } from './format.ts';
 import type { Reply } from './handler-deps.ts';
 
 const C = SLASH_COMMAND;
@@ -23,7 +24,7 @@ export function helpReply(isAdmin: boolean): Reply {
 
 export function usageReply(options: StartOptions, about: string, input: string): Reply {
   const durations = options.offeredMinutes.map(durationText).join(', ') || 'none';
-  const head = about === 'unknown' ? `I did not understand \`${esc(input) || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${esc(input)}\`.`;
+  const head = about === 'unknown' ? `I did not understand \`${slackCode(input) || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${slackCode(input)}\`.`;
   return {
     text: [
       head,
@@ -34,20 +35,25 @@ export function usageReply(options: StartOptions, about: string, input: string):
 }
 
 export function resourcesReply(options: StartOptions): Reply {
-  const list = options.resources.map((r) => `• *${esc(r.name)}* (${r.kind})`).join('\n') || '_none – ask an admin for a role_';
+  const list = options.resources.map((r) => `• *${slackText(r.name)}* (${slackText(r.kind)})`).join('\n') || '_none – ask an admin for a role_';
   const approval = options.needsApproval ? '\nA start needs an approver’s OK first.' : '';
   return { text: `A start would open:\n${list}\nDurations you may pick: ${options.offeredMinutes.map(durationText).join(', ') || 'none'}.${approval}` };
 }
 
 export function sessionsReply(views: SessionView[], opts: { empty: string; withOwner?: boolean }): Reply {
   if (views.length === 0) return { text: opts.empty };
-  const lines = views.map((v) => {
+  const lines = views.slice(0, LIST_LIMIT).map((v) => {
     const until = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';
-    const owner = opts.withOwner ? ` – ${esc(v.userEmail)}` : '';
-    return `• \`${shortId(v.id)}\` ${stateBadge(v.state)}${until}${owner}`;
+    const owner = opts.withOwner ? ` – ${slackText(v.userEmail)}` : '';
+    const waiting = v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length ? ` (waiting for ${v.approval.waitingFor.map((x) => slackText(x)).join(', ')})` : '';
+    return `• \`${shortId(v.id)}\` ${stateBadge(v.state)}${waiting}${until}${owner}`;
   });
+  if (views.length > LIST_LIMIT) lines.push(`…and ${views.length - LIST_LIMIT} more.`);
   return { text: lines.join('\n') };
 }
+
+/** A list in one reply stays readable (and within what one Slack message shows). */
+const LIST_LIMIT = 25;
 
 export function claimReply(url: string, minutes: number, expiresAt: Date): Reply {
   const text = `Open this link in your browser to start a ${durationText(minutes)} session from the address you are on. It works once and until ${slackDate(expiresAt)}.`;

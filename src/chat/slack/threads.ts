@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
-import { isUnroutedRequest, type ChatSessionContext } from '../../engine/chat-session-context.ts';
+import { SLACK_LIMITS, slackText } from './escape.ts';
+import { unroutedRoles, type ChatSessionContext } from '../../engine/chat-session-context.ts';
 import type { SessionEvent } from '../../engine/ports.ts';
 import { extendButton } from './blocks/session-card.ts';
 import { failureReasons, mention, slackDate } from './format.ts';
@@ -14,12 +15,14 @@ export interface ThreadReply {
 const section = (text: string): types.KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
 /**
- * Every approvers' channel of the request refused the post (the bot is not in it, or it was
- * archived) and no other platform has one: nobody was asked, and the requester should know.
+ * The approvers' channel of some roles refused the post (the bot is not in it, or it was
+ * archived) and no other platform has one for them: their approvers were not asked, and the
+ * requester should know.
  */
-export function unreachableApproversReply(ctx: ChatSessionContext): ThreadReply {
+export function unreachableApproversReply(ctx: ChatSessionContext, roles: string[]): ThreadReply {
   const until = ctx.view.approval ? ` It is denied at ${slackDate(ctx.view.approval.expiresAt)} unless an approver decides through EntryGuard's API.` : '';
-  return { key: 'approvers-unreachable', text: `:warning: EntryGuard could not post the request in the approvers' channel (is the bot invited there?), so nobody was asked in Slack.${until} Tell an admin.` };
+  const which = roles.map((x) => slackText(x)).join(', ');
+  return { key: 'approvers-unreachable', text: `:warning: EntryGuard could not post the request in the approvers' channel of ${which} (is the bot invited there?), so nobody was asked in Slack.${until} Tell an admin.` };
 }
 
 /**
@@ -32,11 +35,15 @@ export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): Thr
   const v = ctx.view;
   const out: ThreadReply[] = [];
   const a = v.approval;
-  if (a?.status === 'APPROVED') out.push({ key: 'approved', text: `:white_check_mark: Approved by ${ctx.decider ? mention(ctx.decider) : 'an approver'}. Opening access…` });
-  if (a?.status === 'DENIED') out.push({ key: 'denied', text: `:no_entry: Denied by ${ctx.decider ? mention(ctx.decider) : 'an approver'}${a.reason ? `: “${a.reason}”` : '.'}` });
+  if (a?.status === 'APPROVED') out.push({ key: 'approved', text: `:white_check_mark: Approved by ${approvedBy(ctx)}. Opening access…` });
+  if (a?.status === 'DENIED') {
+    const role = ctx.approvals.length > 1 ? ` for role ${slackText(ctx.approvals.find((r) => r.status === 'DENIED')?.roleName ?? '')}` : '';
+    out.push({ key: 'denied', text: `:no_entry: Denied by ${ctx.decider ? mention(ctx.decider) : 'an approver'}${role}${a.reason ? `: “${slackText(a.reason, SLACK_LIMITS.reason)}”` : '.'}` });
+  }
   if (a?.status === 'TIMED_OUT') out.push({ key: 'denied', text: ':hourglass: Nobody approved the request in time, so it was denied. Start again to ask once more.' });
-  if (isUnroutedRequest(ctx) && a) {
-    const text = `:warning: No approvers' channel is set up for this request, so nobody was asked in Slack. An approver can still decide through EntryGuard's API; otherwise it is denied at ${slackDate(a.expiresAt)}. Admins: \`/entryguard approvals here &lt;role&gt;\` in the approvers' channel.`;
+  const unrouted = unroutedRoles(ctx);
+  if (unrouted.length && a) {
+    const text = `:warning: No approvers' channel is set up for role ${unrouted.map((x) => slackText(x)).join(', ')}, so nobody was asked in Slack. An approver can still decide through EntryGuard's API; otherwise it is denied at ${slackDate(a.expiresAt)}. Admins: \`/entryguard approvals here &lt;role&gt;\` in the approvers' channel.`;
     out.push({ key: 'unrouted', text });
   }
   const expires = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';
@@ -56,8 +63,14 @@ export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): Thr
     out.push({ key: `warning:${v.expiresAt.getTime()}`, text, blocks });
   }
   if (v.state === 'EXPIRED' || v.state === 'CANCELLED') {
-    const why = v.endedReason === 'EXPIRED' ? 'its time ran out' : v.endedReason === 'ADMIN' ? 'an admin stopped it' : 'it was stopped';
+    const why = v.endedReason === 'EXPIRED' ? 'its time ran out' : v.endedReason === 'ADMIN' ? 'an admin stopped it' : v.endedReason === 'NOT_CONFIRMED' ? 'the address was not confirmed in time' : 'it was stopped';
     out.push({ key: 'ended', text: `:white_circle: Session ended: ${why}. Access is closed.` });
   }
   return out;
+}
+
+/** "@alice" for one role; "@alice (ops-a), @bob (ops-b)" when several roles approved. */
+function approvedBy(ctx: ChatSessionContext): string {
+  if (ctx.approvals.length <= 1) return ctx.decider ? mention(ctx.decider) : 'an approver';
+  return ctx.approvals.map((r) => `${r.decider ? mention(r.decider) : 'an approver'} (${slackText(r.roleName)})`).join(', ');
 }

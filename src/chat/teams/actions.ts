@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadChatSessionContext } from '../../engine/chat-session-context.ts';
+import { confirmAddress } from '../../engine/confirm-address.ts';
 import { decideApproval } from '../../engine/decide-approval.ts';
 import { extendSession } from '../../engine/extend-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
@@ -13,7 +14,7 @@ import type { TeamsTurn } from './transport/turn.ts';
 import type { InboundActivity, InvokeAnswer } from './types.ts';
 
 /** A card button's data. Never trusted for *who*: that is the clicker's AAD id, checked by the engine. */
-const ActionData = z.looseObject({ sessionId: z.string().min(1), ifExpiresAt: z.number().nullish() });
+const ActionData = z.looseObject({ sessionId: z.string().min(1), ifExpiresAt: z.number().nullish(), roleId: z.string().nullish() });
 
 /** Action.Execute: an `adaptiveCard/action` invoke, answered synchronously with a card. */
 const ExecuteValue = z.object({ action: z.looseObject({ type: z.literal('Action.Execute'), verb: z.string(), data: ActionData }) });
@@ -49,7 +50,11 @@ async function act(deps: TeamsHandlerDeps, turn: TeamsTurn, a: InboundActivity, 
     if (said) return { kind: 'message', text: said };
     const ctx = await loadChatSessionContext(deps.engine.db, data.sessionId, 'teams');
     if (!ctx) return { kind: 'message', text: 'That session no longer exists.' };
-    return { kind: 'card', card: verb === VERB.approvalApprove || verb === VERB.approvalDeny ? approvalCard(ctx) : sessionCard(ctx) };
+    if (verb === VERB.approvalApprove || verb === VERB.approvalDeny) {
+      const role = ctx.approvals.find((r) => r.roleId === data.roleId) ?? ctx.approvals[0];
+      if (role) return { kind: 'card', card: approvalCard(ctx, role) };
+    }
+    return { kind: 'card', card: sessionCard(ctx) };
   } catch (err) {
     // The engine hides other people's sessions as "not found"; on a card everyone can see, the
     // honest answer is that the button is not theirs to press.
@@ -71,9 +76,14 @@ async function run(deps: TeamsHandlerDeps, me: TeamsMe, verb: Verb, data: z.infe
       const r = await stopSession(deps.engine, { sessionId, actor: me.actor });
       return r.alreadyEnded ? `Session ${shortId(sessionId)} had already ended.` : undefined;
     }
+    case VERB.sessionConfirm: {
+      const r = await confirmAddress(deps.engine, { sessionId, actor: me.actor });
+      return r.alreadyDone ? `Session ${shortId(sessionId)} is no longer waiting for you to confirm.` : undefined;
+    }
     case VERB.approvalApprove:
     case VERB.approvalDeny: {
-      const r = await decideApproval(deps.engine, { sessionId, decision: verb === VERB.approvalApprove ? 'approve' : 'deny', actor: me.actor });
+      const role = data.roleId ?? undefined;
+      const r = await decideApproval(deps.engine, { sessionId, decision: verb === VERB.approvalApprove ? 'approve' : 'deny', role, actor: me.actor });
       return r.alreadyDecided ? `This request was already answered (${r.status.toLowerCase().replace('_', ' ')}).` : undefined;
     }
   }

@@ -8,6 +8,7 @@ import type { ChatCommand } from '../shared/command-parse.ts';
 import { extendFromChat } from '../shared/extend-command.ts';
 import { stopFromChat } from '../shared/stop-command.ts';
 import { teamsDate } from './format.ts';
+import { teamsMessage, teamsText } from './escape.ts';
 import { errorText, identify, type TeamsHandlerDeps, type TeamsMe } from './handler-deps.ts';
 import type { TeamsOrigin } from './origin.ts';
 import { claimReply, helpReply, resourcesReply, sessionsReply, usageReply } from './replies.ts';
@@ -27,7 +28,7 @@ export async function handleMessage(deps: TeamsHandlerDeps, turn: TeamsTurn, a: 
   } catch (err) {
     reply = { text: errorText(deps, err) };
   }
-  if (reply) await turn.reply(reply);
+  if (reply) await turn.reply(reply.text === undefined ? reply : { ...reply, text: teamsMessage(reply.text) });
 }
 
 async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: ChatCommand, turn: TeamsTurn, a: InboundActivity): Promise<OutgoingMessage | undefined> {
@@ -56,7 +57,7 @@ async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: ChatCommand,
       const channel = a.channelData?.channel?.id;
       if (!isChannel(a) || !channel) throw new AppError('VALIDATION_FAILED', 'Say `approvals here ROLE` in the team channel that should approve, with an @mention of me.');
       await setApprovalChannel(engine, { actor: me.actor, roleName: cmd.role, platform: 'teams', channel });
-      return { text: `Approval requests for **${cmd.role}** will be posted in this channel.` };
+      return { text: `Approval requests for **${teamsText(cmd.role)}** will be posted in this channel.` };
     }
     case 'invalid':
       return usage(cmd.about, cmd.input);

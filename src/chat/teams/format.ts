@@ -1,10 +1,12 @@
 import type { SessionView } from '../../engine/session-view.ts';
 import { formatMinutes } from '../../shared/duration.ts';
+import { TEAMS_LIMITS, teamsText } from './escape.ts';
 
 type SessionState = SessionView['state'];
 
 /** State labels with the product's colours as Adaptive Card text colours (DESIGN.md §2). */
 const BADGE: Record<SessionState, { label: string; color: 'Accent' | 'Good' | 'Warning' | 'Attention' | 'Default' }> = {
+  AWAITING_CONFIRMATION: { label: 'Waiting for you to confirm the address', color: 'Accent' },
   AWAITING_APPROVAL: { label: 'Awaiting approval', color: 'Accent' },
   PENDING: { label: 'Pending', color: 'Accent' },
   ACTIVE: { label: 'Active', color: 'Good' },
@@ -36,13 +38,13 @@ export function resourceLines(v: Pick<SessionView, 'rules'>): string[] {
   const byResource = new Map<string, { name: string; kind: string; parts: string[] }>();
   for (const r of v.rules) {
     const entry = byResource.get(r.resourceId) ?? { name: r.resourceName, kind: r.kind, parts: [] };
-    entry.parts.push(`v${r.ipVersion} ${r.state.toLowerCase()}${r.error ? ` – ${r.error}` : ''}`);
+    entry.parts.push(`v${r.ipVersion} ${r.state.toLowerCase()}${r.error ? ` – ${teamsText(r.error, TEAMS_LIMITS.error)}` : ''}`);
     byResource.set(r.resourceId, entry);
   }
-  return [...byResource.values()].map((e) => `${e.name} (${e.kind}): ${e.parts.join('; ')}`);
+  return [...byResource.values()].map((e) => `${teamsText(e.name)} (${teamsText(e.kind)}): ${e.parts.join('; ')}`);
 }
 
 /** Why some rules failed, for PARTIAL / FAILED replies. */
 export function failureReasons(v: Pick<SessionView, 'rules'>): string[] {
-  return v.rules.filter((r) => r.state === 'FAILED').map((r) => `- ${r.resourceName} (IPv${r.ipVersion}): ${r.error ?? 'failed'}`);
+  return v.rules.filter((r) => r.state === 'FAILED').map((r) => `- ${teamsText(r.resourceName)} (IPv${r.ipVersion}): ${teamsText(r.error ?? 'failed', TEAMS_LIMITS.error)}`);
 }

@@ -5,6 +5,7 @@ import type { UserRow } from '../../engine/users.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { buttonAttempt, commandAttempt } from '../shared/attempt.ts';
+import { TEAMS_LIMITS, teamsText } from './escape.ts';
 import type { TeamsTransport } from './transport/adapter.ts';
 import type { TeamsTurn } from './transport/turn.ts';
 import { tenantOf, type InboundActivity } from './types.ts';
@@ -61,7 +62,7 @@ function attemptOf(turn: TeamsTurn, a: InboundActivity): string {
 
 /** A refusal shows the engine's user message; anything else a generic line with a reference to the log. */
 export function errorText(deps: Pick<TeamsHandlerDeps, 'logger'>, err: unknown): string {
-  if (isAppError(err)) return `⚠️ ${err.userMessage}`;
+  if (isAppError(err)) return `⚠️ ${teamsText(err.userMessage, TEAMS_LIMITS.reason)}`;
   const ref = randomUUID().slice(0, 8);
   deps.logger.error({ err, ref }, 'teams: handler failed');
   return `❌ Something went wrong on our side (reference ${ref}). Please try again.`;

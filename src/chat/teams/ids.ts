@@ -12,6 +12,8 @@ export const MESSAGES_PATH = '/api/messages';
 export const VERB = {
   sessionExtend: 'session.extend',
   sessionStop: 'session.stop',
+  /** "Open for <address>" (claim.confirmInChat): the requester opens what their browser captured. */
+  sessionConfirm: 'session.confirm',
   approvalApprove: 'approval.approve',
   approvalDeny: 'approval.deny',
 } as const;

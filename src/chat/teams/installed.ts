@@ -4,6 +4,7 @@ import { isAppError } from '../../shared/errors.ts';
 import { identify, type TeamsHandlerDeps } from './handler-deps.ts';
 import type { TeamsTurn } from './transport/turn.ts';
 import { isChannel, type InboundActivity } from './types.ts';
+import { teamsText } from './escape.ts';
 
 /** The conversationUpdate Teams sends when members (here: the bot itself) are added. */
 const MembersAdded = z.looseObject({
@@ -65,4 +66,4 @@ function approvalsLine(adopted: AdoptedApprovalChannel | undefined, here: boolea
   return [...parts, howToMove].join(' ');
 }
 
-const names = (roles: string[]): string => roles.map((r) => `**${r}**`).join(', ');
+const names = (roles: string[]): string => roles.map((r) => `**${teamsText(r)}**`).join(', ');

@@ -42,7 +42,7 @@ export function createTeamsNotifier(deps: { db: Db; transport: TeamsTransport; d
       if (origin && cardRef) await postReplies(db, transport, cardRef, origin, sessionReplies(ctx, event));
       // The requester's serviceUrl is their tenant's region; approvers are in the same tenant.
       const approvers = await syncApprovalCards(db, transport, ctx, refs, { tenantId, serviceUrl: origin?.serviceUrl ?? deps.defaultServiceUrl }, deps.logger);
-      if (origin && cardRef && approvers.nobodyAsked) await postReplies(db, transport, cardRef, origin, [unreachableApproversReply(ctx)]);
+      if (origin && cardRef && approvers.unreachable.length) await postReplies(db, transport, cardRef, origin, [unreachableApproversReply(ctx, approvers.unreachable)]);
     },
   };
 }
@@ -71,34 +71,33 @@ async function syncApprovalCards(
   refs: ChatMessageRef[],
   where: { tenantId: string; serviceUrl: string },
   logger?: Logger,
-): Promise<{ nobodyAsked: boolean }> {
-  if (!ctx.view.approval) return { nobodyAsked: false };
-  const rendered = approvalCard(ctx);
+): Promise<{ unreachable: string[] }> {
   const cards = refs.filter((r) => r.kind === 'approval_card');
-  const asked = await askApprovers(
-    ctx,
-    'teams',
-    cards.map((c) => c.channel),
-    async (channelId) => {
-      const result = await transport.postToChannel({ ...where, channelId }, { card: rendered }).catch((err: unknown) => {
-        // A channel the bot is not in (or that is gone) will not heal by retrying; say so and go on.
-        if (!isCannotPostThere(err)) throw err;
-        logger?.warn({ channelId, sessionId: ctx.view.id, status: (err as { statusCode?: number }).statusCode }, 'teams: cannot post the approval request in this channel; add the app to its team');
-        return undefined;
-      });
-      if (!result) return false;
-      await saveMessageRef(db, {
-        sessionId: ctx.view.id,
-        platform: 'teams',
-        kind: 'approval_card',
-        channel: channelId,
-        messageId: result.activityId,
-        conversationRef: { ref: result.ref, hash: hashOf(rendered), posted: [] },
-      });
-      return true;
-    },
-  );
-  for (const row of cards) await updateIfChanged(db, transport, row, rendered);
+  const asked = await askApprovers(ctx, 'teams', cards, async (channelId, role) => {
+    const rendered = approvalCard(ctx, role);
+    const result = await transport.postToChannel({ ...where, channelId }, { card: rendered }).catch((err: unknown) => {
+      // A channel the bot is not in (or that is gone) will not heal by retrying; say so and go on.
+      if (!isCannotPostThere(err)) throw err;
+      logger?.warn({ channelId, sessionId: ctx.view.id, role: role.roleName, status: (err as { statusCode?: number }).statusCode }, 'teams: cannot post the approval request in this channel; add the app to its team');
+      return undefined;
+    });
+    if (!result) return false;
+    await saveMessageRef(db, {
+      sessionId: ctx.view.id,
+      approvalId: role.id,
+      platform: 'teams',
+      kind: 'approval_card',
+      channel: channelId,
+      messageId: result.activityId,
+      conversationRef: { ref: result.ref, hash: hashOf(rendered), posted: [] },
+    });
+    return true;
+  });
+  // Each card shows its own role's part; a card from before per-role approvals shows the first role's.
+  for (const row of cards) {
+    const role = ctx.approvals.find((a) => a.id === row.approvalId) ?? ctx.approvals[0];
+    if (role) await updateIfChanged(db, transport, row, approvalCard(ctx, role));
+  }
   return asked;
 }
 

@@ -2,6 +2,7 @@ import type { SessionView } from '../../engine/session-view.ts';
 import type { StartOptions } from '../../engine/start-options.ts';
 import { card, textBlock } from './cards/elements.ts';
 import { durationText, shortId, stateBadge, teamsDate } from './format.ts';
+import { teamsCode, teamsText } from './escape.ts';
 import type { OutgoingMessage } from './types.ts';
 
 export function helpReply(isAdmin: boolean): OutgoingMessage {
@@ -19,7 +20,7 @@ export function helpReply(isAdmin: boolean): OutgoingMessage {
 
 export function usageReply(options: StartOptions, about: string, input: string): OutgoingMessage {
   const durations = options.offeredMinutes.map(durationText).join(', ') || 'none';
-  const head = about === 'unknown' ? `I did not understand \`${input || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${input}\`.`;
+  const head = about === 'unknown' ? `I did not understand \`${teamsCode(input) || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${teamsCode(input)}\`.`;
   return {
     text: [
       head,
@@ -30,20 +31,25 @@ export function usageReply(options: StartOptions, about: string, input: string):
 }
 
 export function resourcesReply(options: StartOptions): OutgoingMessage {
-  const list = options.resources.map((r) => `- ${r.name} (${r.kind})`).join('\n') || '_none – ask an admin for a role_';
+  const list = options.resources.map((r) => `- ${teamsText(r.name)} (${teamsText(r.kind)})`).join('\n') || '_none – ask an admin for a role_';
   const approval = options.needsApproval ? '\n\nA start needs an approver’s OK first.' : '';
   return { text: `A start would open:\n\n${list}\n\nDurations you may pick: ${options.offeredMinutes.map(durationText).join(', ') || 'none'}.${approval}` };
 }
 
 export function sessionsReply(views: SessionView[], opts: { empty: string; withOwner?: boolean }): OutgoingMessage {
   if (views.length === 0) return { text: opts.empty };
-  const lines = views.map((v) => {
+  const lines = views.slice(0, LIST_LIMIT).map((v) => {
     const until = v.expiresAt ? ` until ${teamsDate(v.expiresAt)}` : '';
-    const owner = opts.withOwner ? ` – ${v.userEmail}` : '';
-    return `- \`${shortId(v.id)}\` ${stateBadge(v.state).label}${until}${owner}`;
+    const owner = opts.withOwner ? ` – ${teamsText(v.userEmail)}` : '';
+    const waiting = v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length ? ` (waiting for ${v.approval.waitingFor.map((r) => teamsText(r)).join(', ')})` : '';
+    return `- \`${shortId(v.id)}\` ${stateBadge(v.state).label}${waiting}${until}${owner}`;
   });
+  if (views.length > LIST_LIMIT) lines.push(`…and ${views.length - LIST_LIMIT} more.`);
   return { text: lines.join('\n') };
 }
+
+/** A list in one reply stays readable. */
+const LIST_LIMIT = 25;
 
 /** The claim link, privately (1:1): a card with a button that opens the browser. */
 export function claimReply(url: string, minutes: number, expiresAt: Date): OutgoingMessage {

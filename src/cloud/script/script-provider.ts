@@ -10,6 +10,7 @@ import type { ProviderDeps } from '../deps.ts';
 import { cidrsToEnsure, toEntry } from '../drift.ts';
 import { ScriptResourceConfig } from './config.ts';
 import { parseListOutput } from './list-output.ts';
+import { redact, secretPieces } from './redact.ts';
 import { runCommand, type CommandResult } from './run-command.ts';
 
 /** Exit status a script uses to say "not now, try again" (sysexits.h EX_TEMPFAIL). */
@@ -18,7 +19,8 @@ const EXIT_TEMPFAIL = 75;
 export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
   const shell = deps.overrides?.script?.shell;
 
-  async function baseEnv(resource: ResourceTarget, config: ScriptResourceConfig): Promise<Record<string, string>> {
+  /** The commands' environment, and the pieces of the credential to remove from what they print. */
+  async function baseEnv(resource: ResourceTarget, config: ScriptResourceConfig): Promise<{ env: Record<string, string>; pieces: string[] }> {
     const env: Record<string, string> = {
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       LANG: 'C.UTF-8',
@@ -30,11 +32,20 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
       EG_PORTS: resource.ports.map((p) => `${p.protocol}:${p.from ?? ''}-${p.to ?? p.from ?? ''}`).join(','),
       EG_PROTOCOLS: [...new Set(resource.ports.map((p) => p.protocol))].join(','),
     };
-    if (resource.credential) {
-      const secret = await deps.secrets.resolve(resource.credential.secretRef);
-      if (secret !== undefined) env.EG_CREDENTIAL = secret;
-    }
-    return env;
+    if (!resource.credential) return { env, pieces: [] };
+    const secret = await deps.secrets.resolve(resource.credential.secretRef).catch((err: unknown) => {
+      throw new ProviderError('CREDENTIAL_UNAVAILABLE', `credential "${resource.credential!.name}" could not be read: ${(err as Error).message}`, { retryable: false });
+    });
+    if (secret !== undefined) env.EG_CREDENTIAL = secret;
+    return { env, pieces: secretPieces(secret) };
+  }
+
+  /** What a person sees of a failure: short, never the script's output (admins find that in the log). */
+  function outcomeOf(action: string, result: CommandResult, config: ScriptResourceConfig, resource: ResourceTarget, pieces: string[]): CidrOutcome {
+    if (result.exitCode === 0 && !result.timedOut && !result.startError) return { ok: true };
+    const detail = describeFailure(action, result, config, pieces);
+    deps.logger.warn({ resourceId: resource.id, resource: resource.name, action, exitCode: result.exitCode, detail }, `script ${action} command of resource "${resource.name}" failed`);
+    return toOutcome(action, result, config);
   }
 
   function run(command: string, env: Record<string, string>, config: ScriptResourceConfig): Promise<CommandResult> {
@@ -47,7 +58,8 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
     resource: ResourceTarget,
     config: ScriptResourceConfig,
   ): Promise<Map<string, CidrOutcome>> {
-    const env = await baseEnv(resource, config);
+    if (cidrs.length === 0) return new Map();
+    const { env, pieces } = await baseEnv(resource, config);
     const outcomes = new Map<string, CidrOutcome>();
     await forEachLimited(cidrs, config.concurrency, async (cidr) => {
       const result = await run(
@@ -55,7 +67,7 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
         { ...env, EG_ACTION: action, EG_CIDR: cidr, EG_IP: cidr.split('/')[0]!, EG_IP_VERSION: String(cidrVersion(cidr)) },
         config,
       );
-      outcomes.set(cidr, toOutcome(action, result, config));
+      outcomes.set(cidr, outcomeOf(action, result, config, resource, pieces));
     });
     return outcomes;
   }
@@ -68,21 +80,24 @@ export function createScriptProvider(deps: ProviderDeps): FirewallProvider {
     async verify(resource) {
       const config = parseConfig(resource);
       if (!config.verify) return { reachable: true, permitted: true, capacityLeft: { v4: null, v6: null } };
-      const result = await run(config.verify, { ...(await baseEnv(resource, config)), EG_ACTION: 'verify' }, config);
-      const ok = result.exitCode === 0 && !result.timedOut;
+      const { env, pieces } = await baseEnv(resource, config);
+      const result = await run(config.verify, { ...env, EG_ACTION: 'verify' }, config);
+      const ok = result.exitCode === 0 && !result.timedOut && !result.startError;
+      // Verification results are for admins (resource health), so they keep the detail, redacted.
       return {
         reachable: ok,
         permitted: ok,
         capacityLeft: { v4: null, v6: null },
-        message: ok ? undefined : describeFailure('verify', result, config),
+        message: ok ? undefined : describeFailure('verify', result, config, pieces),
       };
     },
 
     async list(resource) {
       const config = parseConfig(resource);
       if (!config.list) return undefined;
-      const result = await run(config.list, { ...(await baseEnv(resource, config)), EG_ACTION: 'list' }, config);
-      const outcome = toOutcome('list', result, config);
+      const { env, pieces } = await baseEnv(resource, config);
+      const result = await run(config.list, { ...env, EG_ACTION: 'list' }, config);
+      const outcome = outcomeOf('list', result, config, resource, pieces);
       if (!outcome.ok) throw outcome.error;
       const output = parseListOutput(result.stdout);
       if (output.ignoredCount) {
@@ -117,15 +132,22 @@ function parseConfig(resource: ResourceTarget): ScriptResourceConfig {
 }
 
 function toOutcome(action: string, result: CommandResult, config: ScriptResourceConfig): CidrOutcome {
-  if (result.exitCode === 0 && !result.timedOut) return { ok: true };
+  if (result.startError) {
+    return { ok: false, error: new ProviderError('SCRIPT_NOT_STARTED', `${action} command could not be started (${result.startError})`, { retryable: false }) };
+  }
   const retryable = result.timedOut || result.exitCode === EXIT_TEMPFAIL;
   const code = result.timedOut ? 'TIMEOUT' : retryable ? 'TEMPORARY_FAILURE' : 'SCRIPT_FAILED';
-  return { ok: false, error: new ProviderError(code, describeFailure(action, result, config), { retryable }) };
+  const message = result.timedOut
+    ? `${action} command timed out after ${config.timeoutSeconds}s`
+    : `${action} command failed (exit ${result.exitCode}); details are in the EntryGuard log`;
+  return { ok: false, error: new ProviderError(code, message, { retryable }) };
 }
 
-function describeFailure(action: string, result: CommandResult, config: ScriptResourceConfig): string {
+/** The failure with the end of the script's stderr, the credential removed: for admins. */
+function describeFailure(action: string, result: CommandResult, config: ScriptResourceConfig, pieces: string[]): string {
+  if (result.startError) return `${action} command could not be started (${result.startError})`;
   if (result.timedOut) return `${action} command timed out after ${config.timeoutSeconds}s`;
-  const stderr = result.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+  const stderr = redact(result.stderr, pieces).trim().split('\n').slice(-3).join(' ').slice(0, 500);
   return `${action} command exited with ${result.exitCode}${stderr ? `: ${stderr}` : ''}`;
 }
 

@@ -70,6 +70,9 @@ export const roles = pgTable(
     requiresApproval: boolean('requires_approval').notNull().default(false),
     approvalChannels: jsonb('approval_channels').$type<ApprovalChannels>().notNull().default({}),
     approvalTimeoutMinutes: integer('approval_timeout_minutes').notNull().default(30),
+    /** `claim: { confirmInChat: true }`: a claim link confirmed in a browser only captures the address;
+     *  the requester opens it in chat. */
+    confirmClaimInChat: boolean('confirm_claim_in_chat').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('roles_org_name').on(t.orgId, t.name)],

@@ -28,3 +28,4 @@ export type {
 export * from './slack.ts';
 export * from './workers.ts';
 export * from './outbox.ts';
+export * from './throttle.ts';

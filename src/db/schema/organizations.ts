@@ -11,6 +11,10 @@ export interface OrgSettings {
   maxConcurrentSessions?: number | null;
   maxResources?: number | null;
   durationsHours?: number[];
+  /** Starts, stops and extensions one person may make per minute (engine/throttle.ts); unset: 10. */
+  actionsPerMinute?: number;
+  /** `claim: { confirmInChat: true }` (org file): every claim link of the org waits for the requester's OK in chat. */
+  claim?: { confirmInChat?: boolean };
 }
 
 export const organizations = pgTable('organizations', {

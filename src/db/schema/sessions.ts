@@ -1,12 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { resources } from './access.ts';
+import { resources, roles } from './access.ts';
 import { organizations, users } from './organizations.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const ts = (name: string) => timestamp(name, { withTimezone: true });
 
 export const SESSION_STATES = [
+  /** The browser confirmed a claim link; the requester must open the captured address in chat. */
+  'AWAITING_CONFIRMATION',
   'AWAITING_APPROVAL',
   'PENDING',
   'ACTIVE',
@@ -19,7 +21,7 @@ export const SESSION_STATES = [
 ] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 
-export const ENDED_REASONS = ['MANUAL', 'ADMIN', 'EXPIRED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT'] as const;
+export const ENDED_REASONS = ['MANUAL', 'ADMIN', 'EXPIRED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'NOT_CONFIRMED'] as const;
 export type EndedReason = (typeof ENDED_REASONS)[number];
 
 export type SessionOrigin = 'api' | 'slack' | 'teams' | 'web';
@@ -113,21 +115,31 @@ export const resourceEntries = pgTable(
 
 export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'DENIED' | 'TIMED_OUT' | 'WITHDRAWN';
 
-/** The approval request of a session and, once made, its decision. */
-export const approvals = pgTable('approvals', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  sessionId: uuid('session_id')
-    .notNull()
-    .unique()
-    .references(() => sessions.id, { onDelete: 'cascade' }),
-  roleIds: uuid('role_ids').array().notNull(),
-  status: text('status').$type<ApprovalStatus>().notNull(),
-  deciderUserId: uuid('decider_user_id').references(() => users.id, { onDelete: 'set null' }),
-  reason: text('reason'),
-  requestedAt: createdAt(),
-  expiresAt: ts('expires_at').notNull(),
-  decidedAt: ts('decided_at'),
-});
+/**
+ * One role's decision on a session: a session needing several roles' approval has one row per
+ * role, and opens only when every row is APPROVED (any DENIED or TIMED_OUT denies it). The role's
+ * name is kept, so the record and its card still name the role after the role is deleted (its
+ * approvers are gone then too: the request times out).
+ */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    roleId: uuid('role_id').references(() => roles.id, { onDelete: 'set null' }),
+    roleName: text('role_name').notNull(),
+    status: text('status').$type<ApprovalStatus>().notNull(),
+    deciderUserId: uuid('decider_user_id').references(() => users.id, { onDelete: 'set null' }),
+    reason: text('reason'),
+    requestedAt: createdAt(),
+    /** This role's own deadline (its approvalTimeoutMinutes from the request). */
+    expiresAt: ts('expires_at').notNull(),
+    decidedAt: ts('decided_at'),
+  },
+  (t) => [uniqueIndex('approvals_session_role').on(t.sessionId, t.roleId), index('approvals_pending_expiry').on(t.expiresAt).where(sql`${t.status} = 'PENDING'`)],
+);
 
 /** Where a chat message about a session or an approval lives, so the worker can update it in place. */
 export const chatMessageRefs = pgTable(

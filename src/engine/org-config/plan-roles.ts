@@ -13,6 +13,7 @@ export function roleRowOf(r: RoleSpec) {
     maxSessionDurationHours: r.maxSessionDurationHours ?? null,
     requiresApproval: r.approval !== undefined,
     approvalTimeoutMinutes: r.approval?.timeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT,
+    confirmClaimInChat: r.claim?.confirmInChat ?? false,
   };
 }
 
@@ -57,6 +58,7 @@ function roleChanges(row: CurrentRole, r: RoleSpec): string[] {
   const approvers = [...(r.approval?.approvers ?? [])].sort();
   return [
     ...change('maxSessionDurationHours', row.maxSessionDurationHours, want.maxSessionDurationHours),
+    ...change('claim.confirmInChat', row.confirmClaimInChat, want.confirmClaimInChat),
     ...setChange('members', row.members, [...r.members].sort()),
     ...setChange('resources', row.resources, [...r.resources].sort()),
     ...(row.requiresApproval === want.requiresApproval ? [] : [`approval ${row.requiresApproval ? 'on' : 'off'} → ${want.requiresApproval ? 'on' : 'off'}`]),

@@ -10,7 +10,7 @@ import { parseDurationMinutes } from '../../shared/duration.ts';
  * registry, where z.toJSONSchema reads them.
  */
 
-export const SESSION_STATES = ['AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL', 'FAILED', 'EXPIRING', 'EXPIRED', 'CANCELLED', 'DENIED'] as const;
+export const SESSION_STATES = ['AWAITING_CONFIRMATION', 'AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL', 'FAILED', 'EXPIRING', 'EXPIRED', 'CANCELLED', 'DENIED'] as const;
 // Fails to compile when the engine gains a state this list lacks.
 const _allStates: Exclude<SessionView['state'], (typeof SESSION_STATES)[number]> extends never ? true : never = true;
 void _allStates;
@@ -45,19 +45,34 @@ export const Session = z
     origin: z.string().describe('slack, teams, api or web'),
     createdAt: isoDate,
     startedAt: isoDate.nullable().describe('When the clock started (entering PENDING; null while awaiting approval)'),
-    expiresAt: isoDate.nullable(),
+    expiresAt: isoDate.nullable().describe('When access ends; while AWAITING_CONFIRMATION, the deadline to open the address in chat'),
     endedAt: isoDate.nullable(),
-    endedReason: z.string().nullable().describe('MANUAL, ADMIN, EXPIRED, APPROVAL_DENIED or APPROVAL_TIMEOUT'),
+    endedReason: z.string().nullable().describe('MANUAL, ADMIN, EXPIRED, APPROVAL_DENIED, APPROVAL_TIMEOUT or NOT_CONFIRMED'),
     maxExpiresAt: isoDate.nullable().describe('The latest expiry extensions can reach'),
     canExtend: z.boolean(),
     approval: z
       .object({
-        status: z.string().describe('PENDING, APPROVED, DENIED, TIMED_OUT or WITHDRAWN'),
-        expiresAt: isoDate,
-        deciderUserId: z.string().nullable(),
+        status: z.string().describe('PENDING (a role still waits), APPROVED (every role approved), DENIED, TIMED_OUT or WITHDRAWN'),
+        expiresAt: isoDate.describe('The earliest deadline of a role still waiting'),
+        deciderUserId: z.string().nullable().describe('Who denied, or the last to approve'),
         reason: z.string().nullable(),
+        waitingFor: z.array(z.string()).describe('Roles whose approvers have not answered yet'),
+        roles: z
+          .array(
+            z.object({
+              role: z.string(),
+              roleId: z.string().nullable().describe('null once the role was deleted'),
+              status: z.string().describe('PENDING, APPROVED, DENIED, TIMED_OUT or WITHDRAWN'),
+              expiresAt: isoDate,
+              deciderUserId: z.string().nullable(),
+              reason: z.string().nullable(),
+              decidedAt: isoDate.nullable(),
+            }),
+          )
+          .describe('Each role that must approve, and its decision'),
       })
-      .nullable(),
+      .nullable()
+      .describe('Approval per role: the session opens once every role approved; one denial denies it'),
     rules: z.array(SessionRule).describe('One per resource and IP version'),
   })
   .meta({ id: 'Session' });
@@ -76,6 +91,8 @@ export const ApprovalResult = z.object({
   state: z.enum(SESSION_STATES),
   status: z.string().describe('The approval status after the call'),
   alreadyDecided: z.boolean(),
+  decided: z.array(z.string()).describe('The roles this call decided for'),
+  waitingFor: z.array(z.string()).describe('Roles still waiting after the call'),
 });
 
 export const AuditEvent = z
@@ -165,6 +182,7 @@ export const ExtendSessionBody = z
 
 export const ApprovalBody = z.strictObject({
   decision: z.enum(['approve', 'deny']),
+  role: z.string().trim().min(1).max(200).optional().describe('The role (name or id) to decide for; omitted: every role of the request you approve for'),
   reason: z.string().trim().min(1).max(500).optional(),
 });
 

@@ -25,7 +25,22 @@ export function toSessionJson(v: SessionView): Session {
     maxExpiresAt: iso(v.capAt),
     canExtend: v.canExtend,
     approval: v.approval
-      ? { status: v.approval.status, expiresAt: v.approval.expiresAt.toISOString(), deciderUserId: v.approval.deciderUserId, reason: v.approval.reason }
+      ? {
+          status: v.approval.status,
+          expiresAt: v.approval.expiresAt.toISOString(),
+          deciderUserId: v.approval.deciderUserId,
+          reason: v.approval.reason,
+          waitingFor: v.approval.waitingFor,
+          roles: v.approval.roles.map((r) => ({
+            role: r.roleName,
+            roleId: r.roleId,
+            status: r.status,
+            expiresAt: r.expiresAt.toISOString(),
+            deciderUserId: r.deciderUserId,
+            reason: r.reason,
+            decidedAt: iso(r.decidedAt),
+          })),
+        }
       : null,
     rules: v.rules.map((r) => ({
       resourceId: r.resourceId,

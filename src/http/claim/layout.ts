@@ -14,7 +14,7 @@ button{font:inherit;font-weight:600;padding:.7rem 1.4rem;border:0;border-radius:
 button:focus-visible{outline:3px solid #9bb8ff}
 .badge{display:inline-block;padding:.2rem .6rem;border-radius:999px;font-weight:600;font-size:.85rem;color:#fff;background:#6b7280}
 .s-pending{background:#2563eb}.s-active{background:#16a34a}.s-partial{background:#ea580c}.s-failed{background:#dc2626}
-.s-expiring{background:#ca8a04}.s-awaiting_approval{background:#7c3aed}
+.s-expiring{background:#ca8a04}.s-awaiting_approval,.s-awaiting_confirmation{background:#7c3aed}
 ul{padding-left:1.2rem}li{margin:.25rem 0}.err{color:#b91c1c}
 .warn{border-left:4px solid #dc2626;padding-left:.8rem}
 @media (prefers-color-scheme:dark){body{background:#111318;color:#e6e8ee}main{background:#1b1e26;box-shadow:none}

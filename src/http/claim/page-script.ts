@@ -11,6 +11,7 @@ export const CLAIM_PAGE_SCRIPT = String.raw`(() => {
   let polling = false;
   // The heading follows the state, so the page never says "starting" about an open or ended session.
   const TITLES = {
+    AWAITING_CONFIRMATION: 'Confirm in chat',
     AWAITING_APPROVAL: 'Waiting for approval',
     PENDING: 'Session starting',
     ACTIVE: 'Access is open',
@@ -61,7 +62,7 @@ export const CLAIM_PAGE_SCRIPT = String.raw`(() => {
         // that was stopped or has expired meanwhile. Ended: nothing more will change.
         if (s.done && !OPEN.includes(s.state)) { polling = false; return; }
         if (s.done) { setTimeout(poll, cfg.liveIntervalMs); return; }
-        if (s.state === 'AWAITING_APPROVAL') wait = cfg.slowIntervalMs;
+        if (s.state === 'AWAITING_APPROVAL' || s.state === 'AWAITING_CONFIRMATION') wait = cfg.slowIntervalMs;
       }
     } catch (e) {
       // A dropped request is retried on the next tick.

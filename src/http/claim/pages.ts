@@ -1,3 +1,4 @@
+import type { PortRange } from '../../engine/ports.ts';
 import { formatMinutes } from '../../shared/duration.ts';
 import { html, type SafeHtml } from './html.ts';
 import { CLAIM_PAGE_SCRIPT } from './page-script.ts';
@@ -19,6 +20,8 @@ export function previewPage(p: {
   csrf: string;
   action: string;
   expiresAt: Date;
+  resources: { name: string; ports: PortRange[] }[];
+  confirmInChat: boolean;
 }): Page {
   if (!p.ip) {
     return messagePage(400, 'Address unknown', 'EntryGuard could not tell your IP address from this connection. Try again from another network, or ask an admin.');
@@ -29,7 +32,10 @@ export function previewPage(p: {
     title: 'Confirm access',
     body: html`<h1>Start a ${duration} session?</h1>
 <p>Start a <strong>${duration}</strong> session for <strong>${p.userEmail}</strong> (${p.orgName}) from <code id="eg-ip">${p.ip}</code>?</p>
-<p class="muted">This opens that address on the firewalls you have access to, until the session ends. Only confirm if this is your own network.</p>
+<p>It opens that address on:</p>
+<ul id="eg-resources">${p.resources.map((r) => html`<li><strong>${r.name}</strong>: ${portsText(r.ports)}</li>`)}</ul>
+<p class="muted">until the session ends. Only confirm if this is your own network.</p>
+${p.confirmInChat ? html`<p id="eg-chat-step"><strong>One more step:</strong> after Confirm, go back to chat and press <strong>Open for ${p.ip}</strong>. Nothing opens until you do.</p>` : ''}
 <form method="post" action="${p.action}">
 <input type="hidden" name="csrf" value="${p.csrf}">
 <button type="submit" id="eg-confirm">Confirm</button>
@@ -38,21 +44,30 @@ export function previewPage(p: {
   };
 }
 
-/** After Confirm: the session is starting; the script follows it live. */
+/** "tcp 22, tcp 8000-8080, icmp" */
+export function portsText(ports: PortRange[]): string {
+  if (ports.length === 0) return 'all traffic';
+  return ports.map((p) => (p.protocol === 'tcp' || p.protocol === 'udp' ? `${p.protocol} ${p.from === p.to || p.to === undefined ? p.from : `${p.from}-${p.to}`}` : p.protocol)).join(', ');
+}
+
+/** After Confirm: the session is starting (or, with claim.confirmInChat, waits for chat); the script follows it live. */
 export function startedPage(p: {
   userEmail: string;
   durationMinutes: number;
   ip: string;
   statusUrl: string;
   otherFamily?: { url: string; familyToken: string } | undefined;
+  confirmInChat?: boolean;
 }): Page {
+  const title = p.confirmInChat ? 'Confirm in chat' : 'Session starting';
   return {
     status: 200,
-    title: 'Session starting',
-    body: html`<h1 id="eg-title">Session starting</h1>
+    title,
+    body: html`<h1 id="eg-title">${title}</h1>
 <p>A ${formatMinutes(p.durationMinutes)} session for <strong>${p.userEmail}</strong> from <code>${p.ip}</code>.</p>
+${p.confirmInChat ? html`<p id="eg-chat-step"><strong>Nothing is open yet.</strong> Go back to chat and press <strong>Open for ${p.ip}</strong> to finish.</p>` : ''}
 ${liveStatus}
-<p id="eg-note" class="muted" aria-live="polite">Opening the firewalls…</p>
+<p id="eg-note" class="muted" aria-live="polite">${p.confirmInChat ? 'Waiting for you in chat…' : 'Opening the firewalls…'}</p>
 <p id="eg-family" class="muted"></p>
 <p class="muted">You can close this page; chat keeps you posted.</p>`,
     config: { statusUrl: p.statusUrl, ...POLLING, otherFamily: p.otherFamily ?? null },

@@ -49,14 +49,15 @@ export function adminRoutes(engine: EngineDeps): ApiRoute[] {
       scope: 'approvals:write',
       status: 200,
       summary: 'Approve or deny a session awaiting approval',
-      description: 'Only an approver of a role that requires approval may decide, never the requester. A second decision changes nothing.',
+      description:
+        'Each role of the request decides through its own approvers, never the requester: the session opens when every role approved, and one denial denies it. `role` names the role decided for (default: every role you approve for). A second decision changes nothing.',
       body: ApprovalBody,
       response: ApprovalResult,
       errors: [404],
       async handle({ actor, id, body }) {
         const sessionId = sessionIdParam(id);
-        const r = await decideApproval(engine, { sessionId, decision: body.decision, reason: body.reason, actor });
-        return { sessionId, state: r.state as (typeof SESSION_STATES)[number], status: r.status, alreadyDecided: r.alreadyDecided };
+        const r = await decideApproval(engine, { sessionId, decision: body.decision, role: body.role, reason: body.reason, actor });
+        return { sessionId, state: r.state as (typeof SESSION_STATES)[number], status: r.status, alreadyDecided: r.alreadyDecided, decided: r.decided, waitingFor: r.waitingFor };
       },
     }),
     defineRoute({

@@ -16,6 +16,7 @@ const AddressBody = z.strictObject({ familyToken: z.string().min(1).max(200) });
 const SETTLED = new Set(['ACTIVE', 'PARTIAL', 'FAILED', 'EXPIRED', 'CANCELLED', 'DENIED']);
 
 const MESSAGES: Record<string, string> = {
+  AWAITING_CONFIRMATION: 'Nothing is open yet: go back to chat and press “Open for” this address to finish.',
   AWAITING_APPROVAL: 'Waiting for an approver. You will be told in chat.',
   PENDING: 'Opening the firewalls…',
   ACTIVE: 'Your access is open.',

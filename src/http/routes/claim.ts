@@ -90,11 +90,12 @@ export async function claimRoutes(app: FastifyInstance, opts: ClaimRouteOptions)
       return sendPage(reply, messagePage(err.httpStatus, TITLES[err.code] ?? 'Could not start the session', err.userMessage));
     }
     const preview = await previewClaim(engine, token);
-    const otherBase = ipVersion(ip) === 4 ? opts.publicUrlV6 : opts.publicUrlV4;
+    // An address waiting for the requester's OK in chat gets no second family until it is open.
+    const otherBase = preview.confirmInChat ? undefined : ipVersion(ip) === 4 ? opts.publicUrlV6 : opts.publicUrlV4;
     const otherFamily = otherBase ? { url: new URL(`/c/${token}/address`, otherBase).toString(), familyToken: confirmed.familyToken } : undefined;
     return sendPage(
       reply,
-      startedPage({ userEmail: preview.userEmail, durationMinutes: preview.durationMinutes, ip, statusUrl: `/c/${token}/status`, otherFamily }),
+      startedPage({ userEmail: preview.userEmail, durationMinutes: preview.durationMinutes, ip, statusUrl: `/c/${token}/status`, otherFamily, confirmInChat: preview.confirmInChat }),
       otherBase ? [connectSource(otherBase)] : [],
     );
   });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Task } from 'graphile-worker';
 import { expireSession } from '../../engine/expire-session.ts';
 import { timeOutApproval } from '../../engine/decide-approval.ts';
+import { dropUnconfirmed } from '../../engine/confirm-address.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
 
 const SessionPayload = z.object({ sessionId: z.uuid() });
@@ -14,10 +15,10 @@ export function createExpireSessionTask(deps: EngineDeps): Task {
   };
 }
 
-/** approval_timeout: denies a request nobody answered in time. */
+/** approval_timeout: denies a request nobody answered in time, or drops an address nobody confirmed in chat. */
 export function createApprovalTimeoutTask(deps: EngineDeps): Task {
   return async (payload) => {
     const { sessionId } = SessionPayload.parse(payload);
-    await timeOutApproval(deps, sessionId);
+    if (!(await dropUnconfirmed(deps, sessionId))) await timeOutApproval(deps, sessionId);
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { approvalCard } from '../../../src/chat/slack/blocks/approval-card.ts';
 import { sessionCard } from '../../../src/chat/slack/blocks/session-card.ts';
 import { SLACK_BODY_LIMIT } from '../../../src/chat/slack/fastify-receiver.ts';
-import type { ChatSessionContext } from '../../../src/engine/chat-session-context.ts';
+import type { ChatSessionContext, RoleApprovalContext } from '../../../src/engine/chat-session-context.ts';
 import type { SessionView } from '../../../src/engine/session-view.ts';
 
 /*
@@ -48,11 +48,26 @@ function worstView(state: SessionView['state']): SessionView {
   } as unknown as SessionView;
 }
 
+/** The longest role name an org file allows, waiting for its approvers. */
+const role: RoleApprovalContext = {
+  id: 'f'.repeat(36),
+  roleId: 'f'.repeat(36),
+  roleName: 'ü'.repeat(200),
+  status: 'PENDING',
+  expiresAt: new Date(),
+  deciderUserId: null,
+  reason: null,
+  decidedAt: null,
+  decider: null,
+  channels: { slack: 'C0123456789' },
+};
+
 const context = (view: SessionView): ChatSessionContext => ({
   view,
   requester: { email: longEmail, chatId: undefined },
   decider: null,
   workspaceIds: ['T0123456789'],
+  approvals: [role],
   approvalChannels: { slack: ['C0123456789'], teams: [] },
 });
 
@@ -90,7 +105,7 @@ function clickBody(message: { text: string; blocks: unknown[] }): string {
 
 describe('the Slack body cap', () => {
   it('fits a click on the largest session card and approval card we can render, with room to spare', () => {
-    const sizes = [sessionCard(context(worstView('ACTIVE'))), approvalCard(context(worstView('AWAITING_APPROVAL')))].map((card) => Buffer.byteLength(clickBody(card)));
+    const sizes = [sessionCard(context(worstView('ACTIVE'))), approvalCard(context(worstView('AWAITING_APPROVAL')), role)].map((card) => Buffer.byteLength(clickBody(card)));
     for (const size of sizes) {
       expect(size).toBeGreaterThan(20_000); // the worst case really is built (3-byte text filling the cut-off sections)
       expect(size).toBeLessThan(SLACK_BODY_LIMIT / 1.5);

@@ -1,7 +1,9 @@
 import type { types } from '@slack/bolt';
+import { slackText } from '../escape.ts';
 import type { ChatSessionContext } from '../../../engine/chat-session-context.ts';
 import type { SessionView } from '../../../engine/session-view.ts';
 import { ACTION } from '../ids.ts';
+import { LIVE_STATES } from '../../../engine/state-machine.ts';
 import { durationText, ipsText, mention, resourceLines, shortId, slackDate, stateBadge } from '../format.ts';
 
 type Block = types.KnownBlock;
@@ -28,7 +30,8 @@ export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>)
     { type: 'mrkdwn', text: `*Addresses*\n${ipsText(v)}` },
     { type: 'mrkdwn', text: `*Duration*\n${durationText(v.durationMinutes)}` },
   ];
-  if (v.expiresAt) fields.push({ type: 'mrkdwn', text: `*${v.endedAt ? 'Ended' : 'Expires'}*\n${slackDate(v.endedAt ?? v.expiresAt)}` });
+  if (v.expiresAt && v.state !== 'AWAITING_CONFIRMATION') fields.push({ type: 'mrkdwn', text: `*${v.endedAt ? 'Ended' : 'Expires'}*\n${slackDate(v.endedAt ?? v.expiresAt)}` });
+  if (v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length) fields.push({ type: 'mrkdwn', text: `*Waiting for approval by*\n${v.approval.waitingFor.map((x) => slackText(x)).join(', ')}` });
   if (v.endedReason) fields.push({ type: 'mrkdwn', text: `*Reason*\n${v.endedReason.toLowerCase().replace(/_/g, ' ')}` });
   const lines = resourceLines(v);
   const blocks: Block[] = [
@@ -41,8 +44,18 @@ export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>)
     },
   ];
   const buttons: types.Button[] = [];
+  const captured = v.ipv4 ?? v.ipv6;
+  if (v.state === 'AWAITING_CONFIRMATION' && captured) {
+    const deadline = v.expiresAt ? ` by ${slackDate(v.expiresAt)}` : '';
+    blocks.splice(1, 0, {
+      type: 'section',
+      block_id: 'session_confirm',
+      text: { type: 'mrkdwn', text: `Your link was confirmed in a browser at \`${captured}\`. *If that is you*, press *Open for ${captured}*${deadline}. If not, press *Stop*: nothing is open yet.` },
+    });
+    buttons.push({ type: 'button', action_id: ACTION.sessionConfirm, style: 'primary', text: { type: 'plain_text', text: `Open for ${captured}` }, value: v.id });
+  }
   if (v.canExtend) buttons.push(extendButton(v));
-  if (['AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL'].includes(v.state)) {
+  if (LIVE_STATES.includes(v.state)) {
     buttons.push({ type: 'button', action_id: ACTION.sessionStop, style: 'danger', text: { type: 'plain_text', text: 'Stop' }, value: v.id });
   }
   if (buttons.length) blocks.push({ type: 'actions', block_id: 'session_controls', elements: buttons });

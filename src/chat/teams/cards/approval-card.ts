@@ -1,5 +1,6 @@
-import type { ChatSessionContext } from '../../../engine/chat-session-context.ts';
+import type { ChatSessionContext, RoleApprovalContext } from '../../../engine/chat-session-context.ts';
 import { VERB } from '../ids.ts';
+import { teamsText } from '../escape.ts';
 import { durationText, ipsText, shortId, teamsDate } from '../format.ts';
 import type { AdaptiveCard } from '../types.ts';
 import { card, executeAction, facts, textBlock } from './elements.ts';
@@ -8,20 +9,20 @@ const OUTCOME: Record<string, string> = {
   APPROVED: 'Approved',
   DENIED: 'Denied',
   TIMED_OUT: 'Timed out – nobody answered in time',
-  WITHDRAWN: 'Withdrawn by the requester',
 };
 
 /**
- * The approval card in a role's channel: requester, duration, IPs, resources, Approve / Deny
- * while pending; afterwards the same card says who decided and when, for everyone.
+ * One role's approval card, in that role's channel: which role it asks for, requester, duration,
+ * IPs, resources, Approve / Deny while the role waits; afterwards the same card says who decided
+ * and when, for everyone (and, while other roles still wait, which).
  */
-export function approvalCard(ctx: ChatSessionContext): AdaptiveCard {
+export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext): AdaptiveCard {
   const v = ctx.view;
-  const a = v.approval;
-  const pending = a?.status === 'PENDING' && v.state === 'AWAITING_APPROVAL';
-  const resources = [...new Set(v.rules.map((r) => r.resourceName))];
+  const pending = role.status === 'PENDING' && v.state === 'AWAITING_APPROVAL';
+  const resources = [...new Set(v.rules.map((r) => r.resourceName))].map((n) => teamsText(n));
   const body: unknown[] = [
-    textBlock(`Access request ${shortId(v.id)} from ${ctx.requester.email}`, { weight: 'Bolder', size: 'Medium' }),
+    textBlock(`Access request ${shortId(v.id)} from ${teamsText(ctx.requester.email)}`, { weight: 'Bolder', size: 'Medium' }),
+    textBlock(`Approval for role **${teamsText(role.roleName)}**`, { id: 'role' }),
     facts([
       ['Duration', durationText(v.durationMinutes)],
       ['Addresses', ipsText(v)],
@@ -29,16 +30,28 @@ export function approvalCard(ctx: ChatSessionContext): AdaptiveCard {
     ]),
   ];
   if (pending) {
-    if (a) body.push(textBlock(`Answer by ${teamsDate(a.expiresAt)}`, { isSubtle: true, id: 'deadline' }));
+    body.push(textBlock(`Answer by ${teamsDate(role.expiresAt)}`, { isSubtle: true, id: 'deadline' }));
+    const data = { sessionId: v.id, roleId: role.roleId };
     return card(body, [
-      executeAction('Approve', VERB.approvalApprove, { sessionId: v.id }, 'positive'),
-      executeAction('Deny', VERB.approvalDeny, { sessionId: v.id }, 'destructive'),
+      executeAction('Approve', VERB.approvalApprove, data, 'positive'),
+      executeAction('Deny', VERB.approvalDeny, data, 'destructive'),
     ]);
   }
-  const status = a?.status === 'PENDING' ? 'WITHDRAWN' : (a?.status ?? 'WITHDRAWN');
-  const who = ctx.decider ? ` by ${ctx.decider.email}` : '';
-  const when = ctx.decider?.at ? ` on ${teamsDate(ctx.decider.at)}` : '';
-  const reason = a?.reason && status !== 'TIMED_OUT' ? ` – “${a.reason}”` : '';
-  body.push(textBlock(`${OUTCOME[status] ?? status}${who}${when}${reason}`, { weight: 'Bolder', id: 'outcome' }));
+  body.push(textBlock(outcomeText(ctx, role), { weight: 'Bolder', id: 'outcome' }));
   return card(body);
+}
+
+function outcomeText(ctx: ChatSessionContext, role: RoleApprovalContext): string {
+  const who = role.decider ? ` by ${teamsText(role.decider.email)}` : '';
+  const when = role.decider?.at ? ` on ${teamsDate(role.decider.at)}` : '';
+  const reason = role.reason && role.status === 'DENIED' ? ` – “${teamsText(role.reason, 500)}”` : '';
+  if (role.status === 'APPROVED' || role.status === 'DENIED') {
+    const waiting = ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.waitingFor.length ? ` – still waiting for ${ctx.view.approval.waitingFor.map((r) => teamsText(r)).join(', ')}` : '';
+    return `${OUTCOME[role.status]}${who}${when}${reason}${waiting}`;
+  }
+  if (role.status === 'TIMED_OUT') return OUTCOME.TIMED_OUT!;
+  const settler = ctx.approvals.find((a) => a.status === 'DENIED' || a.status === 'TIMED_OUT');
+  if (settler?.status === 'DENIED') return `Closed – role ${teamsText(settler.roleName)} denied the request`;
+  if (settler?.status === 'TIMED_OUT') return `Closed – role ${teamsText(settler.roleName)} did not answer in time`;
+  return 'Withdrawn by the requester';
 }

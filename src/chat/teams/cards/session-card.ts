@@ -1,6 +1,8 @@
 import type { ChatSessionContext } from '../../../engine/chat-session-context.ts';
 import type { SessionView } from '../../../engine/session-view.ts';
 import { VERB } from '../ids.ts';
+import { LIVE_STATES } from '../../../engine/state-machine.ts';
+import { teamsText } from '../escape.ts';
 import { durationText, ipsText, resourceLines, shortId, stateBadge, teamsDate } from '../format.ts';
 import type { AdaptiveCard } from '../types.ts';
 import { card, executeAction, facts, textBlock } from './elements.ts';
@@ -15,11 +17,12 @@ export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>)
   const v = ctx.view;
   const badge = stateBadge(v.state);
   const pairs: [string, string][] = [
-    ['User', ctx.requester.email],
+    ['User', teamsText(ctx.requester.email)],
     ['Addresses', ipsText(v)],
     ['Duration', durationText(v.durationMinutes)],
   ];
-  if (v.expiresAt) pairs.push([v.endedAt ? 'Ended' : 'Expires', teamsDate(v.endedAt ?? v.expiresAt)]);
+  if (v.expiresAt && v.state !== 'AWAITING_CONFIRMATION') pairs.push([v.endedAt ? 'Ended' : 'Expires', teamsDate(v.endedAt ?? v.expiresAt)]);
+  if (v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length) pairs.push(['Waiting for', v.approval.waitingFor.map((r) => teamsText(r)).join(', ')]);
   if (v.endedReason) pairs.push(['Reason', v.endedReason.toLowerCase().replace(/_/g, ' ')]);
   const lines = resourceLines(v);
   const body = [
@@ -30,7 +33,13 @@ export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>)
     ...(lines.length ? lines.map((l) => textBlock(`- ${l}`, { spacing: 'None' })) : [textBlock('none', { isSubtle: true })]),
   ];
   const actions: unknown[] = [];
+  const captured = v.ipv4 ?? v.ipv6;
+  if (v.state === 'AWAITING_CONFIRMATION' && captured) {
+    const deadline = v.expiresAt ? ` by ${teamsDate(v.expiresAt)}` : '';
+    body.splice(2, 0, textBlock(`Your link was confirmed in a browser at ${captured}. **If that is you**, press **Open for ${captured}**${deadline}. If not, press **Stop**: nothing is open yet.`, { id: 'confirm' }));
+    actions.push(executeAction(`Open for ${captured}`, VERB.sessionConfirm, { sessionId: v.id }, 'positive'));
+  }
   if (v.canExtend) actions.push(extendAction(v));
-  if (['AWAITING_APPROVAL', 'PENDING', 'ACTIVE', 'PARTIAL'].includes(v.state)) actions.push(executeAction('Stop', VERB.sessionStop, { sessionId: v.id }, 'destructive'));
+  if (LIVE_STATES.includes(v.state)) actions.push(executeAction('Stop', VERB.sessionStop, { sessionId: v.id }, 'destructive'));
   return card(body, actions);
 }
