@@ -51,6 +51,9 @@ export async function findDeadLockers(db: DbOrTx): Promise<DeadLocker[]> {
 export async function releaseLockers(db: DbOrTx, lockedBy: string[]): Promise<void> {
   if (lockedBy.length === 0) return;
   await db.execute(sql`select graphile_worker.force_unlock_workers(array(select json_array_elements_text(${JSON.stringify(lockedBy)}::json)))`);
+  // Released jobs are due at once; wake the workers (graphile-worker's own channel) rather than
+  // leave them to their next poll.
+  await db.execute(sql`select pg_notify('jobs:insert', '{"r":0,"count":-1}')`);
 }
 
 /** Forgets processes that are gone for good (nothing of theirs is held any more once released). */

@@ -6,7 +6,8 @@ import { schema } from '../db/client.ts';
 import { WORKER_LOCK_CLASS, findDeadLockers, forgetDeadProcesses, releaseLockers } from '../db/worker-locks.ts';
 import type { Logger } from '../shared/logger.ts';
 
-const HEARTBEAT_MS = 5_000;
+/** A kill is visible at once (its lock is gone); checking every second bounds what a dead worker holds to about that. */
+const HEARTBEAT_MS = 1_000;
 
 export interface WorkerLiveness {
   readonly id: string;

@@ -10,8 +10,8 @@ import { startFakeGcp, type FakeGcp } from '../fakes/gcp/fake-gcp-compute.ts';
 import { createServiceAccount } from '../fakes/gcp/fake-oauth.ts';
 
 const GCP_PROJECT = 'eg-lab';
-const AZURE_REF = 'env:EG_LAB_AZURE';
-const GCP_REF = 'env:EG_LAB_GCP';
+const AZURE_REF = 'env:LAB_AZURE_PRINCIPAL';
+const GCP_REF = 'env:LAB_GCP_SERVICE_ACCOUNT';
 
 export type CloudKind = 'aws-security-group' | 'azure-nsg' | 'gcp-firewall';
 export type ResourceRow = typeof resources.$inferSelect;

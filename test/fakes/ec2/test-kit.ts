@@ -8,7 +8,7 @@ import type { CredentialRef, PortRange, ResourceTarget } from '../../../src/engi
 import { createLogger } from '../../../src/shared/logger.ts';
 import { FAKE_ACCESS_KEY, type FakeEc2 } from './fake-ec2.ts';
 
-export const TEST_SECRET_REF = 'env:EG_TEST_AWS';
+export const TEST_SECRET_REF = 'env:TEST_AWS_KEYS';
 export const TEST_SECRET = JSON.stringify({ accessKeyId: FAKE_ACCESS_KEY, secretAccessKey: 'fake-secret' });
 
 export function awsTestDeps(
