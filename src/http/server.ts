@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import type { EngineDeps } from '../engine/deps.ts';
+import type { SyncDeps } from '../engine/deps.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createTrustCheck, resolveClientIp, wideTrustRanges } from './client-ip.ts';
 import { installErrorHandlers } from './errors.ts';
@@ -20,7 +20,7 @@ declare module 'fastify' {
 }
 
 export interface HttpDeps {
-  engine: EngineDeps;
+  engine: SyncDeps;
   logger: Logger;
   /** Where users reach this server (claim links, CORS and Origin checks, Secure cookies). */
   publicUrl: string;
