@@ -9,6 +9,7 @@ import type { Readiness } from './readiness.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { installRequestLog } from './request-log.ts';
 import { apiRoutes } from './routes/api.ts';
+import { checkPageRoutes } from './routes/check.ts';
 import { claimRoutes } from './routes/claim.ts';
 import { healthRoutes } from './routes/health.ts';
 
@@ -93,6 +94,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     claimTtlSeconds: deps.claimTtlSeconds,
     bodyLimit: BODY_LIMIT,
   });
+  await app.register(checkPageRoutes, { engine: deps.engine, publicUrl: deps.publicUrl, ttlSeconds: deps.claimTtlSeconds, bodyLimit: BODY_LIMIT });
   for (const routes of deps.chatRoutes ?? []) await app.register(routes);
   return app;
 }
