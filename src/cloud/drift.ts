@@ -4,6 +4,7 @@
  * problems say, in words for the audit, what is not.
  */
 import type { ChangeSet, ProviderEntry } from '../engine/ports.ts';
+export { accessLabel } from '../shared/access-label.ts';
 
 /**
  * The CIDRs an apply must leave exactly as configured: additions and repairs, each once. An add
@@ -17,18 +18,6 @@ export function cidrsToEnsure(change: ChangeSet): string[] {
 /** A listed CIDR with its verdict: intact exactly when nothing is wrong. */
 export function toEntry(cidr: string, ruleId: string | undefined, problems: readonly string[]): ProviderEntry {
   return problems.length ? { cidr, ruleId, intact: false, problems: [...problems] } : { cidr, ruleId, intact: true };
-}
-
-/**
- * How problems name a protocol and its ports: `tcp/443`, `tcp/8000-8100`, `udp (all ports)`,
- * `icmp`, `all traffic`. `ports` is a port or range as the clouds write it; `*` or none = all.
- */
-export function accessLabel(protocol: string, ports?: string): string {
-  const p = protocol.toLowerCase();
-  if (p === '-1' || p === 'all' || p === '*') return 'all traffic';
-  if (p.startsWith('icmp')) return ports && ports !== '*' ? `${p} ${ports}` : p;
-  if (!ports || ports === '*' || ports === '0-65535') return `${p} (all ports)`;
-  return `${p}/${ports}`;
 }
 
 /**

@@ -37,6 +37,8 @@ export const OrgSettingsSpec = z
     maxResources: z.number().int().min(0).nullable().optional(),
     /** Starts, stops and extensions one person may make per minute (a burst of that many, then refilled evenly). */
     actionsPerMinute: z.number().int().min(1, 'must be at least 1').max(600, 'must be at most 600').optional(),
+    /** How many addresses one session may hold at once (the access check's "Add this address"). */
+    maxAddressesPerSession: z.number().int().min(1, 'must be at least 1').max(10, 'must be at most 10').optional(),
     durationsHours: z
       .array(Hours)
       .min(1, 'list at least one duration')
@@ -139,6 +141,8 @@ export const ApprovalSpec = z.strictObject({
     })
     .default({}),
   timeoutMinutes: z.number().int().min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 (a day)').default(30),
+  /** A session this role approved may follow its owner to a new address (the access check) without asking again. */
+  allowAddressChange: z.boolean().default(false),
 });
 export type ApprovalSpec = z.output<typeof ApprovalSpec>;
 

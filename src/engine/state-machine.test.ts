@@ -20,6 +20,13 @@ describe('state machine', () => {
     expect(stateFromRules('ACTIVE', ['APPLIED', 'PENDING'])).toBe('ACTIVE');
   });
 
+  it('ignores the rules of an address the session let go (a move): they are not failures', () => {
+    expect(stateFromRules('ACTIVE', ['APPLIED', 'REMOVING'])).toBe('ACTIVE');
+    expect(stateFromRules('ACTIVE', ['APPLIED', 'REMOVED'])).toBe('ACTIVE');
+    expect(stateFromRules('ACTIVE', ['PENDING', 'REMOVING'])).toBe('ACTIVE');
+    expect(stateFromRules('PARTIAL', ['APPLIED', 'FAILED', 'REMOVED'])).toBe('PARTIAL');
+  });
+
   it('never moves a session that does not hold access', () => {
     for (const s of ['AWAITING_APPROVAL', 'EXPIRING', 'EXPIRED', 'CANCELLED', 'DENIED', 'FAILED'] as const) {
       expect(stateFromRules(s, ['APPLIED'])).toBe(s);

@@ -20,9 +20,12 @@ export const isEndedOrEnding = (s: SessionState) => s === 'EXPIRING' || ENDED_ST
 
 /**
  * A holding session's state from its rules once none is PENDING: all applied → ACTIVE,
- * some → PARTIAL, none → FAILED. While rules are still pending the state does not move.
+ * some → PARTIAL, none → FAILED. While rules are still pending the state does not move. Rules
+ * being released (REMOVING, REMOVED) belong to an address the session let go (a move) and count
+ * for nothing.
  */
-export function stateFromRules(current: SessionState, rules: readonly RuleState[]): SessionState {
+export function stateFromRules(current: SessionState, all: readonly RuleState[]): SessionState {
+  const rules = all.filter((r) => r !== 'REMOVING' && r !== 'REMOVED');
   if (!isHolding(current) || rules.includes('PENDING')) return current;
   const applied = rules.filter((r) => r === 'APPLIED').length;
   if (applied === rules.length && applied > 0) return 'ACTIVE';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import type { EngineDeps } from '../engine/deps.ts';
+import type { SyncDeps } from '../engine/deps.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createTrustCheck, resolveClientIp, wideTrustRanges } from './client-ip.ts';
 import { installErrorHandlers } from './errors.ts';
@@ -9,6 +9,7 @@ import type { Readiness } from './readiness.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { installRequestLog } from './request-log.ts';
 import { apiRoutes } from './routes/api.ts';
+import { checkPageRoutes } from './routes/check.ts';
 import { claimRoutes } from './routes/claim.ts';
 import { healthRoutes } from './routes/health.ts';
 
@@ -20,7 +21,7 @@ declare module 'fastify' {
 }
 
 export interface HttpDeps {
-  engine: EngineDeps;
+  engine: SyncDeps;
   logger: Logger;
   /** Where users reach this server (claim links, CORS and Origin checks, Secure cookies). */
   publicUrl: string;
@@ -93,6 +94,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     claimTtlSeconds: deps.claimTtlSeconds,
     bodyLimit: BODY_LIMIT,
   });
+  await app.register(checkPageRoutes, { engine: deps.engine, publicUrl: deps.publicUrl, ttlSeconds: deps.claimTtlSeconds, bodyLimit: BODY_LIMIT });
   for (const routes of deps.chatRoutes ?? []) await app.register(routes);
   return app;
 }

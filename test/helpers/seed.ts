@@ -13,6 +13,7 @@ import {
 } from '../../src/db/schema/index.ts';
 import type { Actor } from '../../src/engine/audit.ts';
 import type { PlanName } from '../../src/engine/plans.ts';
+import type { PortRange } from '../../src/engine/ports.ts';
 
 /** Direct inserts for test fixtures; the org-file path is tested on its own. */
 export async function seedOrg(db: Db, opts: { plan?: PlanName; settings?: OrgSettings } = {}) {
@@ -30,12 +31,12 @@ export async function seedUser(db: Db, orgId: string, opts: { email?: string; ad
 export async function seedResource(
   db: Db,
   orgId: string,
-  opts: { name?: string; kind?: string; config?: Record<string, unknown>; active?: boolean; verified?: boolean } = {},
+  opts: { name?: string; kind?: string; config?: Record<string, unknown>; active?: boolean; verified?: boolean; ports?: PortRange[] } = {},
 ) {
   const name = opts.name ?? `res-${randomBytes(3).toString('hex')}`;
   const [resource] = await db
     .insert(resources)
-    .values({ orgId, name, kind: opts.kind ?? 'memory', identifier: name, ports: [{ protocol: 'tcp', from: 22, to: 22 }], config: opts.config ?? {}, isActive: opts.active ?? true, verifiedAt: opts.verified === false ? null : new Date() })
+    .values({ orgId, name, kind: opts.kind ?? 'memory', identifier: name, ports: opts.ports ?? [{ protocol: 'tcp', from: 22, to: 22 }], config: opts.config ?? {}, isActive: opts.active ?? true, verifiedAt: opts.verified === false ? null : new Date() })
     .returning();
   return resource!;
 }

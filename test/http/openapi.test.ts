@@ -13,6 +13,8 @@ const EXPECTED = [
   'GET /api/v1/sessions/{id}',
   'POST /api/v1/sessions/{id}/stop',
   'POST /api/v1/sessions/{id}/extend',
+  'GET /api/v1/sessions/{id}/check',
+  'POST /api/v1/sessions/{id}/address',
   'POST /api/v1/sessions/{id}/approval',
   'GET /api/v1/admin/sessions',
   'POST /api/v1/admin/sessions/{id}/stop',

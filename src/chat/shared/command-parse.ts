@@ -6,6 +6,7 @@ export type ChatCommand =
   | { kind: 'stop'; target: string | undefined }
   | { kind: 'extend'; target: string | undefined; minutes: number | undefined }
   | { kind: 'status' }
+  | { kind: 'check'; target: string | undefined }
   | { kind: 'resources' }
   | { kind: 'help' }
   | { kind: 'sessions' }
@@ -34,6 +35,8 @@ export function parseChatCommand(text: string): ChatCommand {
       return parseExtend(args, input);
     case 'status':
       return { kind: 'status' };
+    case 'check':
+      return args.length === 0 ? { kind: 'check', target: undefined } : args.length === 1 && /^[0-9a-f-]{4,36}$/i.test(args[0]!) ? { kind: 'check', target: args[0]!.toLowerCase() } : { kind: 'invalid', about: 'unknown', input };
     case 'resources':
       return { kind: 'resources' };
     case 'help':

@@ -21,9 +21,11 @@ import { ACTION, EXTEND_BUTTON_MINUTES } from './ids.ts';
  */
 export function registerActions(app: App, deps: SlackHandlerDeps): void {
   // The claim link button opens a URL; Slack still sends us the click, which needs only an ack.
-  app.action(ACTION.claimOpen, async ({ ack }) => {
-    await ack();
-  });
+  for (const id of [ACTION.claimOpen, ACTION.checkOpen]) {
+    app.action(id, async ({ ack }) => {
+      await ack();
+    });
+  }
   const on = (id: string, act: (me: SlackMe, value: string) => Promise<Reply>) =>
     app.action<BlockAction<ButtonAction>>(id, async ({ ack, body, action, client, respond }) => {
       await ack();

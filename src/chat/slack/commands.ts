@@ -7,13 +7,14 @@ import { describeStartOptions } from '../../engine/start-options.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { commandAttempt } from '../shared/attempt.ts';
 import { parseChatCommand, type ChatCommand } from '../shared/command-parse.ts';
+import { checkLinkFromChat } from '../shared/check-command.ts';
 import { extendFromChat } from '../shared/extend-command.ts';
 import { stopFromChat } from '../shared/stop-command.ts';
 import { slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
 import { SLASH_COMMAND } from './ids.ts';
 import type { SlackOrigin } from './origin.ts';
-import { claimReply, helpReply, resourcesReply, sessionsReply, usageReply } from './replies.ts';
+import { checkLinkReply, claimReply, helpReply, resourcesReply, sessionsReply, usageReply } from './replies.ts';
 
 /**
  * `/entryguard …`: acknowledged first (Slack's 3 s), then identified, parsed and answered
@@ -46,6 +47,10 @@ async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: ChatCommand,
       return { text: await stopFromChat(engine, me, cmd.target, inCode) };
     case 'extend':
       return { text: await extendFromChat(engine, me, cmd.target, cmd.minutes, { id: inCode, date: slackDate }) };
+    case 'check': {
+      const link = await checkLinkFromChat(engine, me, cmd.target, { publicUrl: deps.publicUrl, ttlSeconds: deps.claimTtlSeconds, showId: inCode });
+      return checkLinkReply(link.url, link.expiresAt);
+    }
     case 'status':
       return sessionsReply(await listMySessions(engine, me.actor, { live: true }), { empty: `You have no running session. Start one with \`${SLASH_COMMAND} start\`.` });
     case 'resources':

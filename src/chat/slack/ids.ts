@@ -19,6 +19,8 @@ export const ACTION = {
   approvalDeny: 'approval.deny',
   /** The claim link button: Slack opens the URL and also sends us a payload, which we only ack. */
   claimOpen: 'claim.open',
+  /** The access check link button: as claimOpen, only acked. */
+  checkOpen: 'check.open',
 } as const;
 
 export type ActionId = (typeof ACTION)[keyof typeof ACTION];

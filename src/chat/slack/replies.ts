@@ -4,6 +4,7 @@ import type { StartOptions } from '../../engine/start-options.ts';
 import { ACTION, SLASH_COMMAND } from './ids.ts';
 import { durationText, shortId, slackDate, stateBadge } from './format.ts';
 import type { Reply } from './handler-deps.ts';
+import { CHECK_LINK_TEXT } from '../shared/check-command.ts';
 
 const C = SLASH_COMMAND;
 
@@ -14,6 +15,7 @@ export function helpReply(isAdmin: boolean): Reply {
     `• \`${C} stop [id|all]\` – end a session (your only one when no id)`,
     `• \`${C} extend [id] [duration]\` – add time (1h by default)`,
     `• \`${C} status\` – your running sessions`,
+    `• \`${C} check [id]\` – can't connect? check your access against the firewalls right now`,
     `• \`${C} resources\` – what a start would open, and the durations you may pick`,
   ];
   if (isAdmin) {
@@ -54,6 +56,18 @@ export function sessionsReply(views: SessionView[], opts: { empty: string; withO
 
 /** A list in one reply stays readable (and within what one Slack message shows). */
 const LIST_LIMIT = 25;
+
+/** The access check link (`check`): a button to the page, private to the person. */
+export function checkLinkReply(url: string, expiresAt: Date): Reply {
+  const text = `${CHECK_LINK_TEXT}, until ${slackDate(expiresAt)}.`;
+  return {
+    text: `${text} ${url}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'actions', elements: [{ type: 'button', action_id: ACTION.checkOpen, text: { type: 'plain_text', text: 'Check my access' }, url }] },
+    ],
+  };
+}
 
 export function claimReply(url: string, minutes: number, expiresAt: Date): Reply {
   const text = `Open this link in your browser to start a ${durationText(minutes)} session from the address you are on. It works once and until ${slackDate(expiresAt)}.`;

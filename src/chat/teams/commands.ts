@@ -5,6 +5,7 @@ import { describeStartOptions } from '../../engine/start-options.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { parseTeamsCommand } from './command-parse.ts';
 import type { ChatCommand } from '../shared/command-parse.ts';
+import { CHECK_LINK_TEXT, checkLinkFromChat } from '../shared/check-command.ts';
 import { extendFromChat } from '../shared/extend-command.ts';
 import { stopFromChat } from '../shared/stop-command.ts';
 import { teamsDate } from './format.ts';
@@ -44,6 +45,14 @@ async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: ChatCommand,
       return { text: await stopFromChat(engine, me, cmd.target, asIs) };
     case 'extend':
       return { text: await extendFromChat(engine, me, cmd.target, cmd.minutes, { id: asIs, date: teamsDate }) };
+    case 'check': {
+      const link = await checkLinkFromChat(engine, me, cmd.target, { publicUrl: deps.publicUrl, ttlSeconds: deps.claimTtlSeconds, showId: asIs });
+      const reply = { text: `${CHECK_LINK_TEXT}, until ${teamsDate(link.expiresAt)}: [Check my access](${link.url})` };
+      if (isPersonal(a)) return reply;
+      const personal = await deps.transport.openPersonal({ serviceUrl: a.serviceUrl, tenantId: me.tenantId, userId: a.from.id });
+      await deps.transport.inConversation(personal, async (c) => void (await c.send(reply)));
+      return { text: 'I sent you the link to check your access in a private chat.' };
+    }
     case 'status':
       return sessionsReply(await listMySessions(engine, me.actor, { live: true }), { empty: 'You have no running session. Start one with `start`.' });
     case 'resources':

@@ -12,6 +12,7 @@ export function helpReply(isAdmin: boolean): OutgoingMessage {
     `- \`stop [id|all]\` – end a session (your only one when no id)`,
     `- \`extend [id] [hours]\` – add time (1h by default)`,
     `- \`status\` – your running sessions`,
+    `- \`check [id]\` – can't connect? check your access against the firewalls right now`,
     `- \`resources\` – what a start would open, and the durations you may pick`,
   ];
   if (isAdmin) lines.push(`**Admin**`, `- \`sessions\` – every running session`, `- \`stop ID\` – stop anyone's session`, `- \`approvals here ROLE\` – in a channel: ask it to approve requests for ROLE`);
@@ -24,7 +25,7 @@ export function usageReply(options: StartOptions, about: string, input: string):
   return {
     text: [
       head,
-      'Usage: `start [duration]`, `extend [id] [hours]`, `stop [id|all]`, `status`, `resources`, `help`',
+      'Usage: `start [duration]`, `extend [id] [hours]`, `stop [id|all]`, `status`, `check`, `resources`, `help`',
       `Durations you may pick: ${durations} (at most ${durationText(options.maxTotalMinutes)} in total).`,
     ].join('\n\n'),
   };

@@ -73,6 +73,8 @@ export const roles = pgTable(
     /** `claim: { confirmInChat: true }`: a claim link confirmed in a browser only captures the address;
      *  the requester opens it in chat. */
     confirmClaimInChat: boolean('confirm_claim_in_chat').notNull().default(false),
+    /** `approval: { allowAddressChange: true }`: a session this role approved may move to a new address without asking again. */
+    approvalAllowsAddressChange: boolean('approval_allows_address_change').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('roles_org_name').on(t.orgId, t.name)],

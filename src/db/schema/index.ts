@@ -7,6 +7,7 @@ export {
   approvals,
   chatMessageRefs,
   claims,
+  checkLinks,
   auditEvents,
   auditChain,
   auditChainHeads,

@@ -15,6 +15,8 @@ export interface OrgSettings {
   actionsPerMinute?: number;
   /** `claim: { confirmInChat: true }` (org file): every claim link of the org waits for the requester's OK in chat. */
   claim?: { confirmInChat?: boolean };
+  /** How many addresses one session may hold at once ("Add this address", engine/session-address.ts); unset: 2. */
+  maxAddressesPerSession?: number;
 }
 
 export const organizations = pgTable('organizations', {

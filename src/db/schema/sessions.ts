@@ -62,7 +62,7 @@ export const sessions = pgTable(
 export const RULE_STATES = ['PENDING', 'APPLIED', 'FAILED', 'REMOVING', 'REMOVED'] as const;
 export type RuleState = (typeof RULE_STATES)[number];
 
-/** One row per session × resource × IP version. */
+/** One row per session × resource × address (a session may move to, or add, another address: issue 14). */
 export const sessionRules = pgTable(
   'session_rules',
   {
@@ -82,7 +82,7 @@ export const sessionRules = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('session_rules_session_resource_version').on(t.sessionId, t.resourceId, t.ipVersion),
+    uniqueIndex('session_rules_session_resource_cidr').on(t.sessionId, t.resourceId, t.cidr),
     index('session_rules_resource_open')
       .on(t.resourceId, t.cidr)
       .where(sql`${t.state} in ('PENDING', 'APPLIED', 'REMOVING')`),
@@ -178,6 +178,33 @@ export const claims = pgTable('claims', {
   usedAt: ts('used_at'),
   sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'set null' }),
 });
+
+/**
+ * A single-use link to the access check page (engine/check-links.ts). Opening it shows; the first
+ * POST runs the check and marks it used, handing the page an action token for one move or add.
+ */
+export const checkLinks = pgTable(
+  'check_links',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull().unique(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    actionTokenHash: text('action_token_hash'),
+    createdAt: createdAt(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    actedAt: ts('acted_at'),
+  },
+  (t) => [index('check_links_expires').on(t.expiresAt)],
+);
 
 export type ActorType = 'user' | 'api_key' | 'system' | 'chat';
 export type AuditResult = 'SUCCESS' | 'DENIED' | 'FAILURE';

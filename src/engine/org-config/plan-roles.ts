@@ -14,6 +14,7 @@ export function roleRowOf(r: RoleSpec) {
     requiresApproval: r.approval !== undefined,
     approvalTimeoutMinutes: r.approval?.timeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT,
     confirmClaimInChat: r.claim?.confirmInChat ?? false,
+    approvalAllowsAddressChange: r.approval?.allowAddressChange ?? false,
   };
 }
 
@@ -67,6 +68,7 @@ function roleChanges(row: CurrentRole, r: RoleSpec): string[] {
     ...(want.requiresApproval
       ? [
           ...change('approval.timeoutMinutes', row.approvalTimeoutMinutes, want.approvalTimeoutMinutes),
+          ...change('approval.allowAddressChange', row.approvalAllowsAddressChange, want.approvalAllowsAddressChange),
           ...(channels.slack !== undefined ? change('approval.channels.slack', row.approvalChannels.slack, channels.slack ?? undefined) : []),
           ...(channels.teams !== undefined ? change('approval.channels.teams', row.approvalChannels.teams, channels.teams ?? undefined) : []),
         ]

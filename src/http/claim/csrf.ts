@@ -28,9 +28,9 @@ export function csrfValue(request: FastifyRequest): string {
   return existing && TOKEN_SHAPE.test(existing) ? existing : randomToken();
 }
 
-/** Set on every page view, so the cookie lives as long as the link it protects can. */
-export function csrfSetCookie(value: string, opts: { secure: boolean; maxAgeSeconds: number }): string {
-  return `${CSRF_COOKIE}=${value}; Path=/c/; Max-Age=${opts.maxAgeSeconds}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`;
+/** Set on every page view, so the cookie lives as long as the link it protects can. `path`: the pages it guards (claim /c/, access check /k/). */
+export function csrfSetCookie(value: string, opts: { secure: boolean; maxAgeSeconds: number; path?: '/c/' | '/k/' }): string {
+  return `${CSRF_COOKIE}=${value}; Path=${opts.path ?? '/c/'}; Max-Age=${opts.maxAgeSeconds}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`;
 }
 
 export type CsrfVerdict = 'ok' | 'missing' | 'mismatch' | 'cross-origin';

@@ -1,5 +1,5 @@
 import formbody from '@fastify/formbody';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { confirmClaim, previewClaim } from '../../engine/claims.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
@@ -7,6 +7,7 @@ import { isAppError } from '../../shared/errors.ts';
 import { ipVersion } from '../../shared/ip.ts';
 import { checkCsrf, csrfSetCookie, csrfValue } from '../claim/csrf.ts';
 import { messagePage, previewPage, startedPage, usedLinkPage } from '../claim/pages.ts';
+import { pageErrorHandler } from '../claim/page-errors.ts';
 import { sendPage } from '../claim/send-page.ts';
 import { logAndMap } from '../errors.ts';
 import { CLAIM_TOKEN, claimApiRoutes } from './claim-api.ts';
@@ -42,11 +43,7 @@ export async function claimRoutes(app: FastifyInstance, opts: ClaimRouteOptions)
   const publicOrigin = new URL(opts.publicUrl).origin;
   const secure = publicOrigin.startsWith('https:');
 
-  // Errors on these routes become pages, not JSON: a person is looking at them.
-  const errorHandler = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const mapped = logAndMap(request, err, opts.bodyLimit);
-    return sendPage(reply, messagePage(mapped.status, TITLES[mapped.code] ?? 'Something went wrong', mapped.message));
-  };
+  const errorHandler = pageErrorHandler(TITLES, opts.bodyLimit);
 
   app.get<{ Params: { token: string } }>('/c/:token', { errorHandler }, async (request, reply) => {
     const { token } = request.params;
