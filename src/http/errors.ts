@@ -13,9 +13,10 @@ export interface ErrorBody {
 
 /**
  * Engine errors carry details meant for the audit log; only these keys are also useful and safe
- * for the caller (what may be picked, which limit, which state, which field, which scope).
+ * for the caller (what may be picked, which limit, which state, which field, which scope, which
+ * sessions an id prefix matched — only ones the caller may see).
  */
-const PUBLIC_DETAILS = ['fields', 'offeredMinutes', 'offeredDurations', 'limit', 'state', 'requiredScope'] as const;
+const PUBLIC_DETAILS = ['fields', 'offeredMinutes', 'offeredDurations', 'limit', 'state', 'requiredScope', 'matchingIds'] as const;
 
 export interface MappedError {
   status: number;
