@@ -16,7 +16,7 @@ export interface ErrorBody {
  * for the caller (what may be picked, which limit, which state, which field, which scope, which
  * sessions an id prefix matched — only ones the caller may see).
  */
-const PUBLIC_DETAILS = ['fields', 'offeredMinutes', 'offeredDurations', 'limit', 'state', 'requiredScope', 'matchingIds'] as const;
+const PUBLIC_DETAILS = ['fields', 'offeredMinutes', 'offeredDurations', 'limit', 'state', 'requiredScope', 'matchingIds', 'retryAfterSeconds'] as const;
 
 export interface MappedError {
   status: number;
@@ -109,6 +109,9 @@ export function installErrorHandlers(app: FastifyInstance, bodyLimit: number, al
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown, bodyLimit: number): FastifyReply {
   const mapped = logAndMap(request, err, bodyLimit);
   if (mapped.code === 'UNAUTHORIZED') void reply.header('www-authenticate', 'Bearer realm="entryguard"');
+  // A 429 always says when to come back: the per-user throttle (THROTTLED) as the rate limit does.
+  const retryAfter = mapped.details?.retryAfterSeconds;
+  if (mapped.status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   const body: ErrorBody = { error: mapped.code, message: mapped.message, requestId: request.id, ...(mapped.details ? { details: mapped.details } : {}) };
   return reply.code(mapped.status).header('cache-control', 'no-store').send(body);
 }

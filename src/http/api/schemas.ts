@@ -16,6 +16,13 @@ void _allStates;
 export const RULE_STATES = ['PENDING', 'APPLIED', 'FAILED', 'REMOVING', 'REMOVED'] as const;
 
 const isoDate = z.iso.datetime();
+
+/** Session ids in paths, as engine/session-ref.ts reads them. */
+export const SESSION_ID_PARAM = {
+  description:
+    'The session id, or as in chat a unique prefix of it (the 8 characters chat shows), among the sessions you may see. A prefix that matches several is 409 with details.matchingIds.',
+  pattern: '^[0-9a-fA-F][0-9a-fA-F-]{3,35}$',
+};
 const MAX_MINUTES = 7 * 24 * 60;
 
 // ---------- responses ----------

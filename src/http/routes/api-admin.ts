@@ -5,13 +5,14 @@ import { getSession, listOrgSessions } from '../../engine/session-queries.ts';
 import { resolveSessionRef } from '../../engine/session-ref.ts';
 import { stopSession } from '../../engine/stop-session.ts';
 import { defineRoute, type ApiRoute } from '../api/api-route.ts';
-import { AdminSessionsQuery, ApprovalBody, ApprovalResult, AuditPage, AuditQuery, Session, SessionList, type SESSION_STATES } from '../api/schemas.ts';
+import { AdminSessionsQuery, ApprovalBody, ApprovalResult, AuditPage, AuditQuery, Session, SessionList, type SESSION_STATES, SESSION_ID_PARAM } from '../api/schemas.ts';
 import { toSessionJson } from '../api/session-json.ts';
 
 /** Org-wide views and actions: every session, admin stop, approvals, the audit trail. */
 export function adminRoutes(engine: EngineDeps): ApiRoute[] {
   return [
     defineRoute({
+      operationId: 'listOrgSessions',
       method: 'GET',
       path: '/admin/sessions',
       tag: 'admin',
@@ -27,15 +28,16 @@ export function adminRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'stopSessionAsAdmin',
       method: 'POST',
       path: '/admin/sessions/:id/stop',
+      idParam: SESSION_ID_PARAM,
       tag: 'admin',
       scope: 'sessions:admin',
       adminOnly: true,
       status: 200,
       summary: "Stop anyone's session (ended reason ADMIN)",
       response: Session,
-      errors: [404, 409, 429],
       async handle({ actor, id }) {
         const sessionId = await resolveSessionRef(engine, actor, id, 'SESSION_STOP');
         await stopSession(engine, { sessionId, actor, asAdmin: true });
@@ -43,8 +45,10 @@ export function adminRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'decideApproval',
       method: 'POST',
       path: '/sessions/:id/approval',
+      idParam: SESSION_ID_PARAM,
       tag: 'approvals',
       scope: 'approvals:write',
       status: 200,
@@ -53,7 +57,6 @@ export function adminRoutes(engine: EngineDeps): ApiRoute[] {
         'Each role of the request decides through its own approvers, never the requester: the session opens when every role approved, and one denial denies it. `role` names the role decided for (default: every role you approve for). A second decision changes nothing.',
       body: ApprovalBody,
       response: ApprovalResult,
-      errors: [404, 409, 429],
       async handle({ actor, id, body }) {
         const sessionId = await resolveSessionRef(engine, actor, id, body.decision === 'approve' ? 'APPROVAL_APPROVE' : 'APPROVAL_DENY');
         const r = await decideApproval(engine, { sessionId, decision: body.decision, role: body.role, reason: body.reason, actor });
@@ -61,6 +64,7 @@ export function adminRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'listAuditEvents',
       method: 'GET',
       path: '/audit',
       tag: 'admin',

@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors.ts';
 import { ipVersion } from '../../shared/ip.ts';
 import { defineRoute, type ApiRoute } from '../api/api-route.ts';
 import { bodyMinutes, extendHint, startHint } from '../api/duration-body.ts';
-import { ExtendSessionBody, ListSessionsQuery, Session, SessionList, StartSessionBody } from '../api/schemas.ts';
+import { ExtendSessionBody, ListSessionsQuery, Session, SessionList, StartSessionBody, SESSION_ID_PARAM } from '../api/schemas.ts';
 import { toSessionJson } from '../api/session-json.ts';
 
 
@@ -16,6 +16,7 @@ import { toSessionJson } from '../api/session-json.ts';
 export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
   return [
     defineRoute({
+      operationId: 'startSession',
       method: 'POST',
       path: '/sessions',
       tag: 'sessions',
@@ -28,7 +29,6 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
         'The session is PENDING (or AWAITING_APPROVAL) and becomes ACTIVE once the firewalls are updated: poll GET /sessions/{id}.',
       body: StartSessionBody,
       response: Session,
-      errors: [403, 409, 429],
       async handle({ body, actor, request, reply }) {
         const ip = request.clientIp;
         if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
@@ -47,6 +47,7 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'listSessions',
       method: 'GET',
       path: '/sessions',
       tag: 'sessions',
@@ -61,21 +62,24 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'getSession',
       method: 'GET',
       path: '/sessions/:id',
+      idParam: SESSION_ID_PARAM,
       tag: 'sessions',
       scope: 'sessions:read',
       status: 200,
       summary: 'One session: your own; any in the org for an admin whose key has sessions:admin; a request asked of you with approvals:write',
       response: Session,
-      errors: [404],
       async handle({ actor, id }) {
         return toSessionJson(await getSession(engine, actor, await resolveSessionRef(engine, actor, id, 'SESSION_VIEW')));
       },
     }),
     defineRoute({
+      operationId: 'stopSession',
       method: 'POST',
       path: '/sessions/:id/stop',
+      idParam: SESSION_ID_PARAM,
       tag: 'sessions',
       scope: 'sessions:write',
       status: 200,
@@ -84,7 +88,6 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
         'The session turns EXPIRING at once and CANCELLED when its rules are removed; returns the session. Stopping an ended session changes nothing and returns it as it is. ' +
         "Someone else's session only for an admin whose key also has sessions:admin (reason ADMIN); otherwise it is 404.",
       response: Session,
-      errors: [404, 409, 429],
       async handle({ actor, id }) {
         const sessionId = await resolveSessionRef(engine, actor, id, 'SESSION_STOP');
         await stopSession(engine, { sessionId, actor });
@@ -92,8 +95,10 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'extendSession',
       method: 'POST',
       path: '/sessions/:id/extend',
+      idParam: SESSION_ID_PARAM,
       tag: 'sessions',
       scope: 'sessions:write',
       status: 200,
@@ -104,7 +109,6 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
         "Someone else's session only for an admin whose key also has sessions:admin; otherwise it is 404.",
       body: ExtendSessionBody,
       response: Session,
-      errors: [404, 409, 429],
       async handle({ actor, id, body }) {
         const sessionId = await resolveSessionRef(engine, actor, id, 'SESSION_EXTEND');
         const deprecated = body.additionalMinutes ?? (body.additionalHours !== undefined ? Math.round(body.additionalHours * 60) : undefined);
