@@ -14,6 +14,9 @@ import { loadActiveUser, loadOrg } from './users.ts';
 import { actsAsSessionAdmin, type UserActor } from './powers.ts';
 import { spendAction } from './throttle.ts';
 
+/** What an extension adds when the caller names no duration (chat `extend`, the cards' Extend button, the API). */
+export const DEFAULT_EXTEND_MINUTES = 60;
+
 export interface ExtendSessionInput {
   sessionId: string;
   additionalMinutes: number;

@@ -1,4 +1,5 @@
 import type { OrgSettings } from '../db/schema/index.ts';
+import { formatMinutes } from '../shared/duration.ts';
 
 export type PlanName = 'free' | 'starter' | 'team' | 'business';
 
@@ -44,4 +45,18 @@ export function effectiveMaxMinutes(plan: PlanName, settings: OrgSettings, roleC
 /** Durations (minutes) this user may pick right now: those the plan offers, up to their cap. */
 export function offeredDurations(limits: PlanLimits, maxMinutes: number): number[] {
   return limits.durationsHours.map((h) => Math.round(h * 60)).filter((m) => m <= maxMinutes);
+}
+
+/**
+ * The durations a person may start, as every refusal, usage and help text words them: built from
+ * what their plan, org and roles offer (`offeredMinutes`), never from a fixed example, so no
+ * message suggests a duration that is then refused. "none" when nothing is offered.
+ */
+export function durationChoices(offeredMinutes: readonly number[]): string {
+  return offeredMinutes.map(formatMinutes).join(', ') || 'none';
+}
+
+/** The sentence that answers a start with a duration it may not have (API and chat alike). */
+export function startDurationHint(offeredMinutes: readonly number[]): string {
+  return offeredMinutes.length ? `You can start a session for ${durationChoices(offeredMinutes)}.` : 'No session duration is available to you; ask an admin.';
 }

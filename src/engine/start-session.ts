@@ -2,14 +2,13 @@ import { and, count, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { approvals, sessionRules, sessions, type SessionOrigin } from '../db/schema/index.ts';
 import { AppError } from '../shared/errors.ts';
-import { formatMinutes } from '../shared/duration.ts';
 import { hostCidr, ipVersion } from '../shared/ip.ts';
 import { MINUTE_MS } from '../shared/clock.ts';
 import { recordAudit, type Actor } from './audit.ts';
 import type { EngineDeps } from './deps.ts';
 import { loadEntitlements, lockUsableResources, type Entitlements } from './entitlements.ts';
 import { scheduleExpiryWarning } from './expiry-warning.ts';
-import { effectiveMaxMinutes, offeredDurations, planLimits, type PlanName } from './plans.ts';
+import { effectiveMaxMinutes, offeredDurations, planLimits, startDurationHint, type PlanName } from './plans.ts';
 import { LIVE_STATES } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
 import { spendAction } from './throttle.ts';
@@ -189,13 +188,7 @@ export async function loadStartPolicy(tx: DbOrTx, orgId: string, userId: string)
 export function checkDuration(offered: number[], requested: number | undefined, defaultHours: number | undefined): number {
   const duration = requested ?? defaultDuration(offered, defaultHours);
   if (duration === undefined || !offered.includes(duration)) {
-    throw new AppError(
-      'DURATION_NOT_ALLOWED',
-      offered.length
-        ? `You can start a session for ${offered.map(formatMinutes).join(', ')}.`
-        : 'No session duration is available to you; ask an admin.',
-      { details: { requestedMinutes: requested, offeredMinutes: offered } },
-    );
+    throw new AppError('DURATION_NOT_ALLOWED', startDurationHint(offered), { details: { requestedMinutes: requested, offeredMinutes: offered } });
   }
   return duration;
 }

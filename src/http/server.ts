@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { SyncDeps } from '../engine/deps.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createTrustCheck, resolveClientIp, wideTrustRanges } from './client-ip.ts';
+import { trackAllowedMethods } from './allowed-methods.ts';
 import { installErrorHandlers } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { Readiness } from './readiness.ts';
@@ -80,7 +81,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     void reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
   });
   installJsonParser(app);
-  installErrorHandlers(app, BODY_LIMIT);
+  installErrorHandlers(app, BODY_LIMIT, trackAllowedMethods(app));
   installRequestLog(app, deps.metrics);
   installRateLimit(app, { perMinute: deps.rateLimitPerMinute ?? 0 });
 
@@ -109,9 +110,14 @@ function checkUrls(urls: Record<string, string | undefined>): void {
 
 /**
  * fastify's JSON parser (prototype-poisoning checks included), except that an empty body means
- * "no body": clients commonly POST to /stop with a JSON content type and nothing else.
+ * "no body": clients commonly POST to /stop with a JSON content type and nothing else. JSON is
+ * the only body type read here: fastify's default text/plain parser would hand the routes a
+ * string (a JSON body mislabelled as text/plain then failed validation as "expected object");
+ * without it such a body is a 415 saying what to send. Plugins add their own parsers (claim
+ * forms, the chat webhooks' raw bytes).
  */
 function installJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain');
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {

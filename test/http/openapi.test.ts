@@ -24,8 +24,18 @@ const EXPECTED = [
   'GET /api/v1/me',
 ];
 
-type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
-type Operation = { parameters?: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown>; 'x-required-scope'?: string };
+type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown>; responses: Record<string, Response> } };
+type Operation = {
+  operationId?: string;
+  parameters?: { name: string; in: string; schema: Record<string, unknown> }[];
+  requestBody?: unknown;
+  responses: Record<string, Response | { $ref: string }>;
+  'x-required-scope'?: string;
+};
+type Response = { description: string; content?: Record<string, { schema: unknown }>; headers?: Record<string, unknown> };
+
+/** The statuses every operation documents with the Error schema (issue 13). */
+const ERROR_STATUSES = ['401', '403', '404', '409', '413', '415', '429'];
 
 describe('GET /api/v1/openapi.json', () => {
   it('is a JSON OpenAPI 3.1 document listing every API route, and only routes that exist', async () => {
@@ -47,13 +57,48 @@ describe('GET /api/v1/openapi.json', () => {
     expect(start['x-required-scope']).toBe('sessions:write');
     expect(JSON.stringify(start.requestBody)).toContain('durationHours');
     expect(JSON.stringify(start.requestBody)).not.toMatch(/ipv4|ipAddress/);
-    expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '413']));
+    expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '413', '415', '429']));
     const audit = doc.paths['/api/v1/audit']!.get!;
     expect(audit.parameters!.map((p) => p.name)).toEqual(['action', 'actor', 'targetId', 'result', 'from', 'to', 'page', 'size']);
     expect(doc.paths['/api/v1/sessions/{id}']!.get!.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Session', 'SessionRule', 'Error', 'AuditEvent']));
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(0);
-    for (const ref of refs) expect(doc.components.schemas, ref).toHaveProperty(ref.replace('#/components/schemas/', ''));
+    for (const ref of refs) {
+      const [, section, name] = /^#\/components\/(schemas|responses)\/(\w+)$/.exec(ref) ?? [];
+      expect(section && doc.components[section as 'schemas' | 'responses'], ref).toHaveProperty(name!);
+    }
+  });
+
+  it('every operation has a unique operationId and documents 401, 403, 404, 409, 413, 415 and 429 with the Error schema', async () => {
+    const doc = (await app.inject({ url: '/api/v1/openapi.json' })).json() as Doc;
+    const ids: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+        ids.push(op.operationId!);
+        for (const status of ERROR_STATUSES) {
+          let response = op.responses[status];
+          expect(response, `${where} ${status}`).toBeDefined();
+          if (response && '$ref' in response) response = doc.components.responses[response.$ref.replace('#/components/responses/', '')];
+          expect((response as Response | undefined)?.content?.['application/json']?.schema, `${where} ${status}`).toEqual({ $ref: '#/components/schemas/Error' });
+          expect((response as Response).description.length, `${where} ${status}`).toBeGreaterThan(10);
+        }
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['startSession', 'getSession', 'extendSession', 'stopSession']));
+  });
+
+  it('documents session ids as full ids or prefixes, the 429 Retry-After header, and the deprecated extend fields', async () => {
+    const doc = (await app.inject({ url: '/api/v1/openapi.json' })).json() as Doc;
+    const param = doc.paths['/api/v1/sessions/{id}']!.get!.parameters![0]!;
+    expect(JSON.stringify(param)).toContain('prefix');
+    expect(new RegExp(param.schema.pattern as string).test('abcd1234')).toBe(true);
+    expect(doc.components.responses.TooManyRequests!.headers).toHaveProperty('Retry-After');
+    const extend = JSON.stringify(doc.paths['/api/v1/sessions/{id}/extend']!.post!.requestBody);
+    expect(extend).toContain('"duration"');
+    expect(extend).toMatch(/"additionalHours":\{[^}]*"deprecated":true/);
   });
 });

@@ -1,10 +1,7 @@
 import type { EngineDeps } from '../../engine/deps.ts';
-import { extendSession } from '../../engine/extend-session.ts';
+import { DEFAULT_EXTEND_MINUTES, extendSession } from '../../engine/extend-session.ts';
 import { canExtend } from '../../engine/state-machine.ts';
 import { findSession, type ChatMe } from './find-session.ts';
-
-/** What `extend` adds when no duration is given (the card's Extend button adds the same). */
-export const DEFAULT_EXTEND_MINUTES = 60;
 
 /**
  * `extend [id] [hours]` on any chat platform: the user's one extendable session, or the one

@@ -1,6 +1,7 @@
 import type { SessionView } from '../../engine/session-view.ts';
 import { slackCode, slackText } from './escape.ts';
 import type { StartOptions } from '../../engine/start-options.ts';
+import { durationChoices } from '../../engine/plans.ts';
 import { ACTION, SLASH_COMMAND } from './ids.ts';
 import { durationText, shortId, slackDate, stateBadge } from './format.ts';
 import type { Reply } from './handler-deps.ts';
@@ -8,10 +9,10 @@ import { CHECK_LINK_TEXT } from '../shared/check-command.ts';
 
 const C = SLASH_COMMAND;
 
-export function helpReply(isAdmin: boolean): Reply {
+export function helpReply(isAdmin: boolean, options: StartOptions): Reply {
   const lines = [
     `*EntryGuard* opens your IP on the firewalls you may use, for a limited time.`,
-    `• \`${C} start [duration]\` – e.g. \`2h\`, \`90m\` or \`2\` (hours); you confirm in a browser`,
+    `• \`${C} start [duration]\` – ${durationChoices(options.offeredMinutes)}; you confirm in a browser`,
     `• \`${C} stop [id|all]\` – end a session (your only one when no id)`,
     `• \`${C} extend [id] [duration]\` – add time (1h by default)`,
     `• \`${C} status\` – your running sessions`,
@@ -25,7 +26,7 @@ export function helpReply(isAdmin: boolean): Reply {
 }
 
 export function usageReply(options: StartOptions, about: string, input: string): Reply {
-  const durations = options.offeredMinutes.map(durationText).join(', ') || 'none';
+  const durations = durationChoices(options.offeredMinutes);
   const head = about === 'unknown' ? `I did not understand \`${slackCode(input) || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${slackCode(input)}\`.`;
   return {
     text: [
@@ -39,7 +40,7 @@ export function usageReply(options: StartOptions, about: string, input: string):
 export function resourcesReply(options: StartOptions): Reply {
   const list = options.resources.map((r) => `• *${slackText(r.name)}* (${slackText(r.kind)})`).join('\n') || '_none – ask an admin for a role_';
   const approval = options.needsApproval ? '\nA start needs an approver’s OK first.' : '';
-  return { text: `A start would open:\n${list}\nDurations you may pick: ${options.offeredMinutes.map(durationText).join(', ') || 'none'}.${approval}` };
+  return { text: `A start would open:\n${list}\nDurations you may pick: ${durationChoices(options.offeredMinutes)}.${approval}` };
 }
 
 export function sessionsReply(views: SessionView[], opts: { empty: string; withOwner?: boolean }): Reply {

@@ -58,7 +58,7 @@ async function runCommand(deps: TeamsHandlerDeps, me: TeamsMe, cmd: ChatCommand,
     case 'resources':
       return resourcesReply(await describeStartOptions(engine.db, me.user.orgId, me.user.id));
     case 'help':
-      return helpReply(me.user.isAdmin);
+      return helpReply(me.user.isAdmin, await describeStartOptions(engine.db, me.user.orgId, me.user.id));
     case 'sessions':
       return sessionsReply(await listOrgSessions(engine, me.actor), { empty: 'No session is running.', withOwner: true });
     case 'approvals-here': {

@@ -1,4 +1,4 @@
-import { DEFAULT_EXTEND_MINUTES } from '../shared/extend-command.ts';
+import { DEFAULT_EXTEND_MINUTES } from '../../engine/extend-session.ts';
 
 /**
  * Every id Teams knows us by, defined once: the manifest test (test/chat/teams/manifest.test.ts)

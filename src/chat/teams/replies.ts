@@ -1,14 +1,15 @@
 import type { SessionView } from '../../engine/session-view.ts';
 import type { StartOptions } from '../../engine/start-options.ts';
+import { durationChoices } from '../../engine/plans.ts';
 import { card, textBlock } from './cards/elements.ts';
 import { durationText, shortId, stateBadge, teamsDate } from './format.ts';
 import { teamsCode, teamsText } from './escape.ts';
 import type { OutgoingMessage } from './types.ts';
 
-export function helpReply(isAdmin: boolean): OutgoingMessage {
+export function helpReply(isAdmin: boolean, options: StartOptions): OutgoingMessage {
   const lines = [
     `**EntryGuard** opens your IP on the firewalls you may use, for a limited time. Write to me here, or @mention me in a channel:`,
-    `- \`start [duration]\` – e.g. \`2h\`, \`90m\` or \`2\` (hours); you confirm in a browser`,
+    `- \`start [duration]\` – ${durationChoices(options.offeredMinutes)}; you confirm in a browser`,
     `- \`stop [id|all]\` – end a session (your only one when no id)`,
     `- \`extend [id] [hours]\` – add time (1h by default)`,
     `- \`status\` – your running sessions`,
@@ -20,7 +21,7 @@ export function helpReply(isAdmin: boolean): OutgoingMessage {
 }
 
 export function usageReply(options: StartOptions, about: string, input: string): OutgoingMessage {
-  const durations = options.offeredMinutes.map(durationText).join(', ') || 'none';
+  const durations = durationChoices(options.offeredMinutes);
   const head = about === 'unknown' ? `I did not understand \`${teamsCode(input) || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${teamsCode(input)}\`.`;
   return {
     text: [
@@ -34,7 +35,7 @@ export function usageReply(options: StartOptions, about: string, input: string):
 export function resourcesReply(options: StartOptions): OutgoingMessage {
   const list = options.resources.map((r) => `- ${teamsText(r.name)} (${teamsText(r.kind)})`).join('\n') || '_none – ask an admin for a role_';
   const approval = options.needsApproval ? '\n\nA start needs an approver’s OK first.' : '';
-  return { text: `A start would open:\n\n${list}\n\nDurations you may pick: ${options.offeredMinutes.map(durationText).join(', ') || 'none'}.${approval}` };
+  return { text: `A start would open:\n\n${list}\n\nDurations you may pick: ${durationChoices(options.offeredMinutes)}.${approval}` };
 }
 
 export function sessionsReply(views: SessionView[], opts: { empty: string; withOwner?: boolean }): OutgoingMessage {

@@ -17,6 +17,8 @@ export interface ApiContext<B, Q> extends ApiCaller {
 
 /** Everything the OpenAPI document needs about a route, plus its handler. */
 export interface ApiRoute {
+  /** Stable name of the operation in the OpenAPI document (client generators name methods after it). */
+  operationId: string;
   method: 'GET' | 'POST';
   /** Relative to /api/v1, in fastify syntax (`/sessions/:id`). */
   path: string;
@@ -31,7 +33,8 @@ export interface ApiRoute {
   query: z.ZodType;
   response: z.ZodType;
   status: 200 | 201;
-  errors: readonly number[];
+  /** How the `:id` path parameter is documented; default: a UUID. */
+  idParam?: { description: string; pattern: string };
   handle(ctx: ApiContext<unknown, unknown>): Promise<unknown>;
 }
 
@@ -42,17 +45,15 @@ type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
  * result must match the documented response.
  */
 export function defineRoute<R extends z.ZodType, B extends z.ZodType | undefined = undefined, Q extends z.ZodType = typeof EmptyQuery>(
-  spec: Omit<ApiRoute, 'handle' | 'body' | 'query' | 'response' | 'errors'> & {
+  spec: Omit<ApiRoute, 'handle' | 'body' | 'query' | 'response'> & {
     body?: B;
     query?: Q;
     response: R;
-    errors?: readonly number[];
     handle(ctx: ApiContext<Out<B>, z.output<Q>>): Promise<z.input<R>>;
   },
 ): ApiRoute {
   const body = spec.body ?? (spec.method === 'POST' ? EmptyBody : undefined);
-  const errors = [...new Set([400, 401, ...(spec.scope || spec.adminOnly ? [403] : []), ...(spec.errors ?? [])])].sort((a, b) => a - b);
-  return { ...spec, body, query: spec.query ?? EmptyQuery, errors, handle: spec.handle as ApiRoute['handle'] };
+  return { ...spec, body, query: spec.query ?? EmptyQuery, handle: spec.handle as ApiRoute['handle'] };
 }
 
 /** Registers routes on a fastify instance (already prefixed with /api/v1). */

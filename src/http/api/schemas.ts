@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { API_SCOPES } from '../../engine/api-keys.ts';
 import type { SessionView } from '../../engine/session-view.ts';
-import { parseDurationMinutes } from '../../shared/duration.ts';
 
 /**
  * The REST API's request and response shapes. The routes validate with them and the OpenAPI
@@ -17,6 +16,13 @@ void _allStates;
 export const RULE_STATES = ['PENDING', 'APPLIED', 'FAILED', 'REMOVING', 'REMOVED'] as const;
 
 const isoDate = z.iso.datetime();
+
+/** Session ids in paths, as engine/session-ref.ts reads them. */
+export const SESSION_ID_PARAM = {
+  description:
+    'The session id, or as in chat a unique prefix of it (the 8 characters chat shows), among the sessions you may see. A prefix that matches several is 409 with details.matchingIds.',
+  pattern: '^[0-9a-fA-F][0-9a-fA-F-]{3,35}$',
+};
 const MAX_MINUTES = 7 * 24 * 60;
 
 // ---------- responses ----------
@@ -41,7 +47,8 @@ export const Session = z
     state: z.enum(SESSION_STATES),
     ipv4: z.string().nullable(),
     ipv6: z.string().nullable(),
-    durationMinutes: z.number().int().describe('Requested length, extensions not included'),
+    durationMinutes: z.number().int().describe('Total length: the requested one plus every extension (until the clock starts, the requested one)'),
+    requestedMinutes: z.number().int().describe('The length asked for at start, extensions not included'),
     origin: z.string().describe('slack, teams, api or web'),
     createdAt: isoDate,
     startedAt: isoDate.nullable().describe('When the clock started (entering PENDING; null while awaiting approval)'),
@@ -80,12 +87,6 @@ export type Session = z.input<typeof Session>;
 
 export const SessionList = z.object({ items: z.array(Session) });
 
-export const StopResult = z.object({ session: Session, alreadyEnded: z.boolean().describe('The session had already ended: nothing changed') });
-export const ExtendResult = z.object({
-  session: Session,
-  addedMinutes: z.number().int(),
-  trimmed: z.boolean().describe('The extension was cut short at the session cap'),
-});
 export const ApprovalResult = z.object({
   sessionId: z.string(),
   state: z.enum(SESSION_STATES),
@@ -157,28 +158,35 @@ const hoursField = z
   .max(MAX_MINUTES / 60)
   .refine((h) => Number.isInteger(Math.round(h * 60 * 1e6) / 1e6), 'Must be a whole number of minutes.');
 
+/**
+ * One duration grammar for start and extend: text (`duration`) or a number of hours. The text is
+ * read by the route, which knows the caller and so can say what they may pick when it is not a
+ * duration (duration-body.ts); a fixed example here would suggest durations a plan refuses.
+ */
+const durationFields = {
+  duration: z.string().trim().min(1).max(20).optional().describe('Length as text: hours and/or minutes ("<h>h", "<m>m", "<h>h<m>m") or a bare number of hours'),
+  durationHours: hoursField.optional().describe('Length in hours (fractions allowed when they make whole minutes)'),
+};
+const notBoth = { message: 'Give durationHours or duration, not both.', path: ['duration'] };
+
 /** No IP field on purpose: the address is the caller's, detected server-side (DESIGN.md §4). */
 export const StartSessionBody = z
-  .strictObject({
-    durationHours: hoursField.optional().describe('Session length in hours (e.g. 2 or 1.5)'),
-    duration: z
-      .string()
-      .max(20)
-      .refine((s) => parseDurationMinutes(s) !== undefined, 'Expected a duration like "2h", "90m" or "1h30m".')
-      .optional()
-      .describe('Session length as text: "2h", "90m", "1h30m"'),
-  })
-  .refine((b) => b.durationHours === undefined || b.duration === undefined, { message: 'Give durationHours or duration, not both.', path: ['duration'] });
+  .strictObject(durationFields)
+  .refine((b) => b.durationHours === undefined || b.duration === undefined, notBoth)
+  .describe('Without a duration: the org default, else the shortest offered. A start must use one of the durations GET /me lists (`durations.offeredMinutes`).');
 
+/** `additionalHours` and `additionalMinutes` were the first extend fields; kept so existing clients keep working. */
 export const ExtendSessionBody = z
   .strictObject({
-    additionalHours: hoursField.optional(),
-    additionalMinutes: z.number().int().min(1).max(MAX_MINUTES).optional(),
+    ...durationFields,
+    additionalHours: hoursField.optional().meta({ deprecated: true, description: 'Deprecated: use duration or durationHours' }),
+    additionalMinutes: z.number().int().min(1).max(MAX_MINUTES).optional().meta({ deprecated: true, description: 'Deprecated: use duration' }),
   })
-  .refine((b) => (b.additionalHours === undefined) !== (b.additionalMinutes === undefined), {
-    message: 'Give exactly one of additionalHours or additionalMinutes.',
-    path: ['additionalMinutes'],
-  });
+  .refine((b) => [b.duration, b.durationHours, b.additionalHours, b.additionalMinutes].filter((v) => v !== undefined).length <= 1, {
+    message: 'Give one of duration, durationHours (or the deprecated additionalHours, additionalMinutes), not several.',
+    path: ['duration'],
+  })
+  .describe('The time to add, in the same grammar as a start; any length is taken and trimmed at the session cap. Without one: 1h.');
 
 export const ApprovalBody = z.strictObject({
   decision: z.enum(['approve', 'deny']),
@@ -226,9 +234,3 @@ export const AuditQuery = z.strictObject({
   page: intParam(0, 100_000).optional().describe('0-based; default 0'),
   size: intParam(1, 200).optional().describe('Default 50, at most 200'),
 });
-
-/** Minutes from the start body, or undefined for the default duration. */
-export function requestedMinutes(body: z.output<typeof StartSessionBody>): number | undefined {
-  if (body.duration !== undefined) return parseDurationMinutes(body.duration);
-  return body.durationHours !== undefined ? Math.round(body.durationHours * 60) : undefined;
-}

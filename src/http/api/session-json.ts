@@ -1,11 +1,21 @@
 import type { SessionView } from '../../engine/session-view.ts';
+import { MINUTE_MS } from '../../shared/clock.ts';
 import type { RULE_STATES, Session } from './schemas.ts';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /**
+ * The length a session has now: its clock runs from `startedAt` to `expiresAt`, which every
+ * extension moves (and a stop leaves alone). Before the clock starts, the length asked for.
+ */
+function totalMinutes(v: SessionView): number {
+  return v.startedAt && v.expiresAt ? Math.round((v.expiresAt.getTime() - v.startedAt.getTime()) / MINUTE_MS) : v.durationMinutes;
+}
+
+/**
  * The API's session shape (schemas.ts `Session`), from the engine's view. Internal ids of the
- * organization stay out; dates are ISO-8601 UTC.
+ * organization stay out; dates are ISO-8601 UTC. Every route that answers with a session uses
+ * this (start, read, list, stop, extend, the admin ones), so they all have one shape.
  */
 export function toSessionJson(v: SessionView): Session {
   return {
@@ -15,7 +25,8 @@ export function toSessionJson(v: SessionView): Session {
     state: v.state,
     ipv4: v.ipv4,
     ipv6: v.ipv6,
-    durationMinutes: v.durationMinutes,
+    durationMinutes: totalMinutes(v),
+    requestedMinutes: v.durationMinutes,
     origin: v.origin,
     createdAt: v.createdAt.toISOString(),
     startedAt: iso(v.startedAt),

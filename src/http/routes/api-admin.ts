@@ -2,16 +2,17 @@ import { queryAudit } from '../../engine/audit-query.ts';
 import { decideApproval } from '../../engine/decide-approval.ts';
 import type { EngineDeps } from '../../engine/deps.ts';
 import { getSession, listOrgSessions } from '../../engine/session-queries.ts';
+import { resolveSessionRef } from '../../engine/session-ref.ts';
 import { stopSession } from '../../engine/stop-session.ts';
 import { defineRoute, type ApiRoute } from '../api/api-route.ts';
-import { AdminSessionsQuery, ApprovalBody, ApprovalResult, AuditPage, AuditQuery, SessionList, StopResult, type SESSION_STATES } from '../api/schemas.ts';
+import { AdminSessionsQuery, ApprovalBody, ApprovalResult, AuditPage, AuditQuery, Session, SessionList, type SESSION_STATES, SESSION_ID_PARAM } from '../api/schemas.ts';
 import { toSessionJson } from '../api/session-json.ts';
-import { sessionIdParam } from './api-sessions.ts';
 
 /** Org-wide views and actions: every session, admin stop, approvals, the audit trail. */
 export function adminRoutes(engine: EngineDeps): ApiRoute[] {
   return [
     defineRoute({
+      operationId: 'listOrgSessions',
       method: 'GET',
       path: '/admin/sessions',
       tag: 'admin',
@@ -27,24 +28,27 @@ export function adminRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'stopSessionAsAdmin',
       method: 'POST',
       path: '/admin/sessions/:id/stop',
+      idParam: SESSION_ID_PARAM,
       tag: 'admin',
       scope: 'sessions:admin',
       adminOnly: true,
       status: 200,
       summary: "Stop anyone's session (ended reason ADMIN)",
-      response: StopResult,
-      errors: [404],
+      response: Session,
       async handle({ actor, id }) {
-        const sessionId = sessionIdParam(id);
-        const result = await stopSession(engine, { sessionId, actor, asAdmin: true });
-        return { session: toSessionJson(await getSession(engine, actor, sessionId)), alreadyEnded: result.alreadyEnded };
+        const sessionId = await resolveSessionRef(engine, actor, id, 'SESSION_STOP');
+        await stopSession(engine, { sessionId, actor, asAdmin: true });
+        return toSessionJson(await getSession(engine, actor, sessionId));
       },
     }),
     defineRoute({
+      operationId: 'decideApproval',
       method: 'POST',
       path: '/sessions/:id/approval',
+      idParam: SESSION_ID_PARAM,
       tag: 'approvals',
       scope: 'approvals:write',
       status: 200,
@@ -53,14 +57,14 @@ export function adminRoutes(engine: EngineDeps): ApiRoute[] {
         'Each role of the request decides through its own approvers, never the requester: the session opens when every role approved, and one denial denies it. `role` names the role decided for (default: every role you approve for). A second decision changes nothing.',
       body: ApprovalBody,
       response: ApprovalResult,
-      errors: [404],
       async handle({ actor, id, body }) {
-        const sessionId = sessionIdParam(id);
+        const sessionId = await resolveSessionRef(engine, actor, id, body.decision === 'approve' ? 'APPROVAL_APPROVE' : 'APPROVAL_DENY');
         const r = await decideApproval(engine, { sessionId, decision: body.decision, role: body.role, reason: body.reason, actor });
         return { sessionId, state: r.state as (typeof SESSION_STATES)[number], status: r.status, alreadyDecided: r.alreadyDecided, decided: r.decided, waitingFor: r.waitingFor };
       },
     }),
     defineRoute({
+      operationId: 'listAuditEvents',
       method: 'GET',
       path: '/audit',
       tag: 'admin',

@@ -24,6 +24,7 @@ const toJson = (k: ApiKeyInfo) => ({
 export function apiKeyRoutes(engine: EngineDeps): ApiRoute[] {
   return [
     defineRoute({
+      operationId: 'listApiKeys',
       method: 'GET',
       path: '/admin/api-keys',
       tag: 'admin',
@@ -39,6 +40,7 @@ export function apiKeyRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'revokeApiKey',
       method: 'POST',
       path: '/admin/api-keys/:id/revoke',
       tag: 'admin',
@@ -48,7 +50,6 @@ export function apiKeyRoutes(engine: EngineDeps): ApiRoute[] {
       summary: 'Revoke an API key of the organization',
       description: 'The key is refused from its very next request on. Revoking a revoked key changes nothing.',
       response: RevokeApiKeyResult,
-      errors: [404],
       async handle({ actor, id }) {
         if (!UUID.test(id)) throw new AppError('API_KEY_NOT_FOUND', 'No such API key.');
         const { key, alreadyRevoked } = await revokeApiKey(engine, { key: id, actor });

@@ -8,6 +8,7 @@ import { Me } from '../api/schemas.ts';
 export function meRoutes(engine: EngineDeps): ApiRoute[] {
   return [
     defineRoute({
+      operationId: 'getMe',
       method: 'GET',
       path: '/me',
       tag: 'meta',

@@ -1,26 +1,22 @@
 import type { EngineDeps } from '../../engine/deps.ts';
-import { extendSession } from '../../engine/extend-session.ts';
+import { DEFAULT_EXTEND_MINUTES, extendSession } from '../../engine/extend-session.ts';
 import { getSession, listMySessions } from '../../engine/session-queries.ts';
+import { resolveSessionRef } from '../../engine/session-ref.ts';
 import { startSession } from '../../engine/start-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
 import { AppError } from '../../shared/errors.ts';
 import { ipVersion } from '../../shared/ip.ts';
 import { defineRoute, type ApiRoute } from '../api/api-route.ts';
-import { ExtendResult, ExtendSessionBody, ListSessionsQuery, requestedMinutes, Session, SessionList, StartSessionBody, StopResult } from '../api/schemas.ts';
+import { bodyMinutes, extendHint, startHint } from '../api/duration-body.ts';
+import { ExtendSessionBody, ListSessionsQuery, Session, SessionList, StartSessionBody, SESSION_ID_PARAM } from '../api/schemas.ts';
 import { toSessionJson } from '../api/session-json.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A malformed id is simply a session that does not exist (and never reaches the database). */
-export function sessionIdParam(id: string): string {
-  if (!UUID.test(id)) throw new AppError('SESSION_NOT_FOUND', 'No such session.');
-  return id;
-}
 
 /** The caller's own sessions (others' only through the admin or approver scopes): start, list, read, stop, extend. */
 export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
   return [
     defineRoute({
+      operationId: 'startSession',
       method: 'POST',
       path: '/sessions',
       tag: 'sessions',
@@ -33,7 +29,6 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
         'The session is PENDING (or AWAITING_APPROVAL) and becomes ACTIVE once the firewalls are updated: poll GET /sessions/{id}.',
       body: StartSessionBody,
       response: Session,
-      errors: [403, 409],
       async handle({ body, actor, request, reply }) {
         const ip = request.clientIp;
         if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
@@ -41,7 +36,7 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
         const id = await startSession(engine, {
           orgId: actor.orgId,
           userId: actor.userId,
-          durationMinutes: requestedMinutes(body),
+          durationMinutes: await bodyMinutes(body, startHint(engine, actor)),
           ipv4: v === 4 ? ip : undefined,
           ipv6: v === 6 ? ip : undefined,
           origin: 'api',
@@ -52,6 +47,7 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'listSessions',
       method: 'GET',
       path: '/sessions',
       tag: 'sessions',
@@ -66,54 +62,59 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      operationId: 'getSession',
       method: 'GET',
       path: '/sessions/:id',
+      idParam: SESSION_ID_PARAM,
       tag: 'sessions',
       scope: 'sessions:read',
       status: 200,
       summary: 'One session: your own; any in the org for an admin whose key has sessions:admin; a request asked of you with approvals:write',
       response: Session,
-      errors: [404],
       async handle({ actor, id }) {
-        return toSessionJson(await getSession(engine, actor, sessionIdParam(id)));
+        return toSessionJson(await getSession(engine, actor, await resolveSessionRef(engine, actor, id, 'SESSION_VIEW')));
       },
     }),
     defineRoute({
+      operationId: 'stopSession',
       method: 'POST',
       path: '/sessions/:id/stop',
+      idParam: SESSION_ID_PARAM,
       tag: 'sessions',
       scope: 'sessions:write',
       status: 200,
       summary: 'Stop a session',
       description:
-        'The session turns EXPIRING at once and CANCELLED when its rules are removed. Stopping an ended session changes nothing. ' +
+        'The session turns EXPIRING at once and CANCELLED when its rules are removed; returns the session. Stopping an ended session changes nothing and returns it as it is. ' +
         "Someone else's session only for an admin whose key also has sessions:admin (reason ADMIN); otherwise it is 404.",
-      response: StopResult,
-      errors: [404],
+      response: Session,
       async handle({ actor, id }) {
-        const sessionId = sessionIdParam(id);
-        const result = await stopSession(engine, { sessionId, actor });
-        return { session: toSessionJson(await getSession(engine, actor, sessionId)), alreadyEnded: result.alreadyEnded };
+        const sessionId = await resolveSessionRef(engine, actor, id, 'SESSION_STOP');
+        await stopSession(engine, { sessionId, actor });
+        return toSessionJson(await getSession(engine, actor, sessionId));
       },
     }),
     defineRoute({
+      operationId: 'extendSession',
       method: 'POST',
       path: '/sessions/:id/extend',
+      idParam: SESSION_ID_PARAM,
       tag: 'sessions',
       scope: 'sessions:write',
       status: 200,
       summary: 'Extend an ACTIVE or PARTIAL session',
       description:
-        'Adds to the current expiry; an extension past the session cap is trimmed to it, one at the cap is refused (409). ' +
+        'Adds to the current expiry and returns the session: `durationMinutes` is then the new total. An extension past the session cap ' +
+        'is trimmed to it (`expiresAt` equals `maxExpiresAt`); one at the cap is refused (409). ' +
         "Someone else's session only for an admin whose key also has sessions:admin; otherwise it is 404.",
       body: ExtendSessionBody,
-      response: ExtendResult,
-      errors: [404, 409],
+      response: Session,
       async handle({ actor, id, body }) {
-        const sessionId = sessionIdParam(id);
-        const additionalMinutes = body.additionalMinutes ?? Math.round((body.additionalHours ?? 0) * 60);
-        const result = await extendSession(engine, { sessionId, additionalMinutes, actor });
-        return { session: toSessionJson(await getSession(engine, actor, sessionId)), addedMinutes: result.addedMinutes, trimmed: result.trimmed };
+        const sessionId = await resolveSessionRef(engine, actor, id, 'SESSION_EXTEND');
+        const deprecated = body.additionalMinutes ?? (body.additionalHours !== undefined ? Math.round(body.additionalHours * 60) : undefined);
+        const additionalMinutes = deprecated ?? (await bodyMinutes(body, extendHint)) ?? DEFAULT_EXTEND_MINUTES;
+        await extendSession(engine, { sessionId, additionalMinutes, actor });
+        return toSessionJson(await getSession(engine, actor, sessionId));
       },
     }),
   ];

@@ -62,6 +62,9 @@ describe('messages to the bot', () => {
   it('answers bad input with usage and the durations this user may pick; help lists the commands', async () => {
     for (const bad of ['start 3x', 'start 8h', 'frobnicate', 'extend a b c']) expect((await say(ALICE, bad)).text).toContain('Durations you may pick: 1h, 2h, 4h');
     expect((await say(ALICE, 'help')).text).toContain('`start [duration]`');
+    // The free plan offers 1h, 2h and 4h: help names those, never an example the plan refuses.
+    expect((await say(ALICE, 'help')).text).toContain('1h, 2h, 4h');
+    expect((await say(ALICE, 'help')).text).not.toContain('90m');
     expect((await say(ALICE, 'help')).text).not.toContain('approvals here');
     expect((await say(ROOT, 'help')).text).toContain('approvals here ROLE');
   });
