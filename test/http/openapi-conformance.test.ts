@@ -72,11 +72,11 @@ function conforms(method: string, path: string, res: LightMyRequestResponse): vo
   checked.add(`${method} ${path} ${res.statusCode}`);
 }
 
-async function call(method: string, path: string, opts: { key?: string; id?: string; payload?: unknown; headers?: Record<string, string> } = {}) {
+async function call(method: string, path: string, opts: { key?: string; id?: string; payload?: unknown; headers?: Record<string, string>; from?: string } = {}) {
   const res = await app.inject({
     method: method as 'GET',
     url: urlOf(path, opts.id),
-    remoteAddress: '203.0.113.7',
+    remoteAddress: opts.from ?? '203.0.113.7',
     headers: { ...(opts.key ? bearer(opts.key) : {}), ...opts.headers },
     ...(opts.payload === undefined ? {} : { payload: opts.payload as object }),
   });
@@ -98,11 +98,14 @@ describe('real responses match the OpenAPI document', () => {
     expect(started.statusCode).toBe(201);
     const id = started.json().id as string;
     await t.runJobs();
+    // Moving needs another address than the session's.
+    expect((await call('POST', '/api/v1/sessions/{id}/address', { key: fx.aliceKey, id, payload: { mode: 'add' }, from: '198.51.100.70' })).statusCode).toBe(200);
     const asked = await call('POST', '/api/v1/sessions', { key: fx.adminKey, payload: { duration: '1h' } });
     expect((await call('POST', '/api/v1/sessions/{id}/approval', { key: fx.carolKey, id: asked.json().id, payload: { decision: 'deny' } })).statusCode).toBe(200);
     for (const [method, path, key, payload] of [
       ['GET', '/api/v1/sessions', fx.aliceKey],
       ['GET', '/api/v1/sessions/{id}', fx.aliceKey],
+      ['GET', '/api/v1/sessions/{id}/check', fx.aliceKey],
       ['POST', '/api/v1/sessions/{id}/extend', fx.aliceKey, { duration: '1h' }],
       ['POST', '/api/v1/sessions/{id}/stop', fx.aliceKey],
       ['GET', '/api/v1/admin/sessions', fx.adminKey],

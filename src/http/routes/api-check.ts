@@ -4,7 +4,8 @@ import { changeSessionAddress } from '../../engine/session-address.ts';
 import { AppError } from '../../shared/errors.ts';
 import { defineRoute, type ApiRoute } from '../api/api-route.ts';
 import { AccessCheckJson, AddressChangeBody, AddressChangeResult } from '../api/check-schemas.ts';
-import { sessionIdParam } from './api-sessions.ts';
+import { SESSION_ID_PARAM } from '../api/schemas.ts';
+import { resolveSessionRef } from '../../engine/session-ref.ts';
 
 export const accessCheckJson = (c: AccessCheck) => ({ ...c, expiresAt: c.expiresAt?.toISOString() ?? null });
 
@@ -12,8 +13,10 @@ export const accessCheckJson = (c: AccessCheck) => ({ ...c, expiresAt: c.expires
 export function checkRoutes(engine: SyncDeps): ApiRoute[] {
   return [
     defineRoute({
+      operationId: 'checkSessionAccess',
       method: 'GET',
       path: '/sessions/:id/check',
+      idParam: SESSION_ID_PARAM,
       tag: 'sessions',
       scope: 'sessions:read',
       status: 200,
@@ -22,16 +25,17 @@ export function checkRoutes(engine: SyncDeps): ApiRoute[] {
         'Reads every firewall the session opened live, rule by rule, and compares it with the address this request comes from. ' +
         'A rule missing or altered in the cloud is repaired at once. Only the session\'s owner may check it (404 for anyone else, admins included).',
       response: AccessCheckJson,
-      errors: [404],
       async handle({ actor, id, request }) {
         const ip = request.clientIp;
         if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
-        return accessCheckJson(await checkAccess(engine, actor, { sessionId: sessionIdParam(id), seen: [ip] }));
+        return accessCheckJson(await checkAccess(engine, actor, { sessionId: await resolveSessionRef(engine, actor, id, 'SESSION_CHECK'), seen: [ip] }));
       },
     }),
     defineRoute({
+      operationId: 'changeSessionAddress',
       method: 'POST',
       path: '/sessions/:id/address',
+      idParam: SESSION_ID_PARAM,
       tag: 'sessions',
       scope: 'sessions:write',
       status: 200,
@@ -41,11 +45,10 @@ export function checkRoutes(engine: SyncDeps): ApiRoute[] {
         'At most the organization\'s maxAddressesPerSession addresses (default 2); a session that needed approval may move only when its roles allow address changes.',
       body: AddressChangeBody,
       response: AddressChangeResult,
-      errors: [404, 409, 429],
       async handle({ actor, id, body, request }) {
         const ip = request.clientIp;
         if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
-        return changeSessionAddress(engine, actor, { sessionId: sessionIdParam(id), ip, mode: body.mode });
+        return changeSessionAddress(engine, actor, { sessionId: await resolveSessionRef(engine, actor, id, `SESSION_ADDRESS_${body.mode.toUpperCase()}`), ip, mode: body.mode });
       },
     }),
   ];
