@@ -15,7 +15,9 @@ import { startAuditSealer } from '../jobs/audit-sealer.ts';
 import { createTaskList } from '../jobs/task-list.ts';
 import { startWorker, type Worker } from '../jobs/worker.ts';
 import { resumeUnfinishedWork } from '../engine/resume-work.ts';
-import { findDeadLockers } from '../db/worker-locks.ts';
+import { failingRemovals, failingVerifications, jobBacklog, liveWorkerCount, workHeldByDeadWorkers } from '../db/ops-stats.ts';
+import { countSessionsByState } from '../engine/session-stats.ts';
+import type { SyncReport } from '../engine/sync-resource.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { openDatabase, type DatabaseRuntime } from './database.ts';
@@ -44,7 +46,7 @@ export async function startServices(
   overrides: { providers?: ProviderRegistry } = {},
 ): Promise<Services> {
   const runtime = await openDatabase(config, logger);
-  const metrics = createMetrics();
+  const metrics = createDatabaseMetrics(runtime.database.db, logger);
   // Slack for one workspace (bot token) or many (OAuth: client id + secret, installations in Postgres).
   const { clientId, clientSecret } = config.slack;
   const slackOAuth = clientId && clientSecret ? { clientId, clientSecret } : undefined;
@@ -80,17 +82,15 @@ export async function startServices(
         )
       : undefined;
   const notifiers = [slack?.notifier, teams?.notifier].filter((n) => n !== undefined);
+  zeroSeries(metrics, deps.providers.kinds(), notifiers.map((n) => n.platform));
 
   let worker: Worker | undefined;
   let sealer: { stop(): Promise<void> } | undefined;
   if (roles.worker) {
     const taskList = createTaskList(deps, {
       notifiers,
-      observeSync: (_resourceId, report, ms) => {
-        if (report.providerCalls === 0) return;
-        metrics.providerCalls.inc({ kind: report.kind }, report.providerCalls);
-        metrics.syncDuration.observe({ kind: report.kind, outcome: report.failed.length ? 'failed' : 'ok' }, ms / 1000);
-      },
+      observeSync: (_resourceId, report, ms) => observeSync(metrics, report, ms),
+      onNotifyFailure: (platform) => metrics.notificationFailures.inc({ platform }),
     });
     // The SDKs the configured resources need are loaded before this worker takes any job: loading
     // them takes seconds of CPU, and a job taken meanwhile would wait for it (while another worker
@@ -118,10 +118,7 @@ export async function startServices(
         readiness: createReadinessCheck({
           db: deps.db,
           workerInProcess: worker ? () => worker!.alive() : undefined,
-          heldByDeadWorkers: async () => {
-            const dead = await findDeadLockers(deps.db);
-            return { count: dead.reduce((n, d) => n + d.jobs + d.queues, 0), oldestSeconds: Math.max(0, ...dead.map((d) => d.heldSeconds)) };
-          },
+          heldByDeadWorkers: () => workHeldByDeadWorkers(deps.db),
         }),
         metrics,
         chatRoutes: [slack?.routes, teams?.routes].filter((r) => r !== undefined),
@@ -144,6 +141,44 @@ export async function startServices(
       await runtime.close();
     },
   };
+}
+
+/** Metrics whose gauges read the database at scrape time (db/ops-stats.ts). */
+function createDatabaseMetrics(db: SyncDeps['db'], logger: Logger): Metrics {
+  return createMetrics({
+    logger,
+    sessionCounts: () => countSessionsByState(db),
+    jobBacklog: () => jobBacklog(db),
+    heldByDeadWorkers: () => workHeldByDeadWorkers(db),
+    liveWorkers: () => liveWorkerCount(db),
+    failingRemovals: () => failingRemovals(db),
+    failingVerifications: () => failingVerifications(db),
+  });
+}
+
+/**
+ * Series that exist before anything happened, at 0: Prometheus can then tell "none yet" from
+ * "not reported", and rate() sees the first increment.
+ */
+function zeroSeries(metrics: Metrics, kinds: readonly string[], platforms: string[]): void {
+  for (const kind of kinds) {
+    metrics.providerCalls.inc({ kind }, 0);
+    metrics.syncDuration.zero({ kind, outcome: 'ok' });
+    metrics.ruleOutlivedSession.zero({ kind });
+  }
+  for (const platform of platforms) metrics.notificationFailures.inc({ platform }, 0);
+}
+
+/**
+ * Every sync that ran (not one put off because another held the resource) is timed, whether or
+ * not it needed a provider call: a sync with nothing to change is still work done.
+ */
+function observeSync(metrics: Metrics, report: SyncReport, ms: number): void {
+  if (!report.kind || report.deferred) return;
+  if (report.providerCalls > 0) metrics.providerCalls.inc({ kind: report.kind }, report.providerCalls);
+  const outcome = report.failed.length === 0 ? 'ok' : report.retryAt ? 'retry' : report.failed.length < report.added.length + report.removed.length + report.failed.length ? 'partial' : 'failed';
+  metrics.syncDuration.observe({ kind: report.kind, outcome }, ms / 1000);
+  for (const s of report.outlivedSeconds) metrics.ruleOutlivedSession.observe({ kind: report.kind }, s);
 }
 
 async function preloadProviders(deps: SyncDeps): Promise<void> {
