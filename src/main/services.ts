@@ -20,6 +20,7 @@ import { countSessionsByState } from '../engine/session-stats.ts';
 import type { SyncReport } from '../engine/sync-resource.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
+import { toListenError } from './cli-errors.ts';
 import { openDatabase, type DatabaseRuntime } from './database.ts';
 import { createSecretResolver } from './secrets.ts';
 
@@ -124,23 +125,26 @@ export async function startServices(
         chatRoutes: [slack?.routes, teams?.routes].filter((r) => r !== undefined),
       })
     : undefined;
-  const address = server ? await server.listen({ host: config.http.host, port: config.http.port }) : undefined;
+  const stop = async () => {
+    await server?.close();
+    await slack?.stop();
+    await worker?.stop();
+    await sealer?.stop();
+    await relay.stop();
+    await runtime.close();
+  };
+  let address: string | undefined;
+  try {
+    address = server ? await server.listen({ host: config.http.host, port: config.http.port }) : undefined;
+  } catch (err) {
+    // Nothing may outlive a failed start: the worker would keep taking jobs, and an embedded
+    // Postgres keep running, in a process about to exit.
+    await stop().catch((e: unknown) => logger.warn({ err: e }, 'could not stop everything after a failed start'));
+    throw toListenError(err, config.http.host, config.http.port);
+  }
   await slack?.start();
 
-  return {
-    runtime,
-    deps,
-    metrics,
-    address,
-    async stop() {
-      await server?.close();
-      await slack?.stop();
-      await worker?.stop();
-      await sealer?.stop();
-      await relay.stop();
-      await runtime.close();
-    },
-  };
+  return { runtime, deps, metrics, address, stop };
 }
 
 /** Metrics whose gauges read the database at scrape time (db/ops-stats.ts). */
