@@ -27,7 +27,7 @@ export interface CommandLine {
 export async function runCommand({ positionals, values }: CommandLine): Promise<number> {
   const [command = 'start', sub, file] = positionals;
   const config = loadConfig(process.env);
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createCliLogger(config);
 
   switch (command) {
     case 'start':
@@ -78,6 +78,12 @@ export async function runCommand({ positionals, values }: CommandLine): Promise<
       break;
   }
   throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+}
+
+/** Readable lines on a terminal, JSON for a collector; LOG_FORMAT decides when set. */
+export function createCliLogger(config: AppConfig): Logger {
+  const pretty = (config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+  return createLogger({ level: config.logLevel, pretty, colorize: pretty && !!process.stdout.isTTY });
 }
 
 /** A short-lived engine for one CLI command (no worker, no HTTP). */
