@@ -23,6 +23,7 @@ import type { Logger } from '../shared/logger.ts';
 import { toListenError } from './cli-errors.ts';
 import { openDatabase, type DatabaseRuntime } from './database.ts';
 import { createSecretResolver } from './secrets.ts';
+import { packageVersion } from './version.ts';
 
 export interface Services {
   runtime: DatabaseRuntime;
@@ -115,6 +116,7 @@ export async function startServices(
         trustProxy: [...config.http.trustProxy],
         rateLimitPerMinute: config.http.rateLimitPerMinute,
         metricsToken: config.http.metricsToken,
+        version: packageVersion(),
         claimTtlSeconds: config.claimTtlSeconds,
         readiness: createReadinessCheck({
           db: deps.db,
