@@ -105,7 +105,7 @@ const Host = z
 const LOOPBACK_CIDRS = ['127.0.0.0/8', '::1/128'];
 
 /**
- * Proxies whose X-Forwarded-For is believed (DESIGN.md §4), normalised to canonical CIDRs. A /0
+ * Proxies whose X-Forwarded-For is believed (docs/architecture.md §4), normalised to canonical CIDRs. A /0
  * is refused: with every address a "proxy", any caller writes the address we open.
  */
 export const TrustProxy = z.string().transform((value, ctx) => {

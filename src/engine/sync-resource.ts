@@ -39,7 +39,7 @@ const MAX_BACKOFF_MS = 60_000;
 const BUSY_RETRY_MS = 2_000;
 
 /**
- * The per-resource controller (docs/architecture.md): makes the cloud hold exactly the union of
+ * The per-resource controller (docs/architecture.md §3): makes the cloud hold exactly the union of
  * CIDRs that live sessions want on this resource, then settles the session rules and states that
  * depend on it. One at a time per resource (its job queue, and a lock that dies with its holder's
  * connection). Every provider call is preceded by a committed intent (resource-entries.ts), so a

@@ -8,7 +8,7 @@ export interface PolicyIssue {
 }
 
 /**
- * The plan's resource limit (DESIGN.md §2, plans.ts; an org's `maxResources` setting overrides
+ * The plan's resource limit (docs/architecture.md §2, plans.ts; an org's `maxResources` setting overrides
  * it). Only active resources count: an inactive one cannot be used. Lives in the engine because
  * the plan table does; `config validate` calls it too.
  */

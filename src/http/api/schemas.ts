@@ -157,7 +157,7 @@ const hoursField = z
   .max(MAX_MINUTES / 60)
   .refine((h) => Number.isInteger(Math.round(h * 60 * 1e6) / 1e6), 'Must be a whole number of minutes.');
 
-/** No IP field on purpose: the address is the caller's, detected server-side (DESIGN.md §4). */
+/** No IP field on purpose: the address is the caller's, detected server-side (docs/architecture.md §4). */
 export const StartSessionBody = z
   .strictObject({
     durationHours: hoursField.optional().describe('Session length in hours (e.g. 2 or 1.5)'),
