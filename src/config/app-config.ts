@@ -1,4 +1,4 @@
-import type { LogLevel, NodeEnv } from './env-schema.ts';
+import type { LogFormat, LogLevel, NodeEnv } from './env-schema.ts';
 
 /** Where the database is: a URL given by the operator, or the embedded Postgres started by `entryguard start`. */
 export type DatabaseConfig =
@@ -18,6 +18,8 @@ export type DatabaseConfig =
 export interface AppConfig {
   nodeEnv: NodeEnv;
   logLevel: LogLevel;
+  /** pretty or json; unset = pretty when stdout is a terminal. */
+  logFormat: LogFormat | undefined;
   database: DatabaseConfig;
   http: {
     host: string;

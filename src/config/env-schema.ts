@@ -4,6 +4,8 @@ import { formatIp, parseCidr } from '../shared/ip.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
@@ -37,6 +39,7 @@ export const ENV_HINTS: Record<string, string> = {
   PUBLIC_URL_V6: 'set an http(s) URL whose host name has only an IPv6 address (e.g. https://v6.entryguard.example.com), or unset it',
   TRUST_PROXY: 'list your proxies\' own IPs or CIDRs separated by commas (e.g. 10.0.1.0/24,192.0.2.7) or "loopback", or unset it to trust no proxy',
   LOG_LEVEL: 'or unset it for info',
+  LOG_FORMAT: 'or unset it: one readable line per event on a terminal, JSON otherwise',
   NODE_ENV: 'or unset it for development',
   WORKER_CONCURRENCY: 'or unset it for 4',
   CLAIM_TTL_SECONDS: 'or unset it for 300 (5 minutes)',
@@ -102,7 +105,7 @@ const Host = z
 const LOOPBACK_CIDRS = ['127.0.0.0/8', '::1/128'];
 
 /**
- * Proxies whose X-Forwarded-For is believed (DESIGN.md §4), normalised to canonical CIDRs. A /0
+ * Proxies whose X-Forwarded-For is believed (docs/architecture.md §4), normalised to canonical CIDRs. A /0
  * is refused: with every address a "proxy", any caller writes the address we open.
  */
 export const TrustProxy = z.string().transform((value, ctx) => {
@@ -138,6 +141,7 @@ export const Env = z.object({
   PUBLIC_URL_V6: HttpUrl.optional(),
   TRUST_PROXY: TrustProxy.default([]),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional(),
   NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }).default('development'),
   WORKER_CONCURRENCY: wholeNumber(1, 100).default(4),
   CLAIM_TTL_SECONDS: wholeNumber(30, 3600).default(300),

@@ -63,6 +63,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: LoadCo
   return withRedactedPrinting({
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     database: e.DATABASE_URL
       ? { kind: 'external', url: e.DATABASE_URL, ownerUrl: e.DATABASE_OWNER_URL }
       : { kind: 'embedded', dataDir: e.EMBEDDED_PG_DIR, port: e.EMBEDDED_PG_PORT },

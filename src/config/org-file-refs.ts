@@ -1,3 +1,4 @@
+import { closestMatch } from '../shared/suggest.ts';
 import type { OrgFile, OrgSpec } from './org-file-schema.ts';
 
 export interface RefIssue {
@@ -8,6 +9,12 @@ export interface RefIssue {
 export interface RefCheckOptions {
   /** Provider kinds the running build knows; omitted = kinds are not checked here. */
   knownKinds?: readonly string[] | undefined;
+}
+
+/** `unknown provider kind "aws-securitygroup"; did you mean aws-security-group? known kinds: …` */
+export function unknownKindMessage(kind: string, knownKinds: readonly string[]): string {
+  const meant = closestMatch(kind, knownKinds);
+  return `unknown provider kind "${kind}"; ${meant ? `did you mean ${meant}? ` : ''}known kinds: ${knownKinds.join(', ')}`;
 }
 
 /**
@@ -55,7 +62,7 @@ function checkOrg(org: OrgSpec, base: PropertyKey[], at: (path: PropertyKey[], m
     const path = [...base, 'resources', i];
     scoped('resource', r.name, [...path, 'name'], 'resource name is already used by');
     if (opts.knownKinds && !opts.knownKinds.includes(r.kind)) {
-      at([...path, 'kind'], `unknown provider kind "${r.kind}"; known kinds: ${opts.knownKinds.join(', ')}`);
+      at([...path, 'kind'], unknownKindMessage(r.kind, opts.knownKinds));
     }
     if (r.credential !== undefined) ref('credential', credentials, r.credential, [...path, 'credential']);
     findSecrets(r.config, [...path, 'config'], at);

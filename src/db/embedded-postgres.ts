@@ -96,6 +96,7 @@ async function attachOrClearOrphan(dataDir: string, log: EmbeddedLog | undefined
   log?.warn({ dataDir, pid: running.pid }, `stopping an orphaned embedded Postgres (pid ${running.pid}) whose EntryGuard process is gone`);
   await stopServerProcess(running.pid);
   removeOwner(dataDir);
+  log?.info({ dataDir, pid: running.pid }, `stopped the orphaned embedded Postgres (pid ${running.pid}); starting a fresh one`);
   return undefined;
 }
 

@@ -25,7 +25,7 @@ export interface CreateClaimInput {
 }
 
 /**
- * Creates the single-use link that captures the user's address in a browser (DESIGN.md §4).
+ * Creates the single-use link that captures the user's address in a browser (docs/architecture.md §4).
  * Checks the duration now so a bad request fails in chat, not on the page. Only the token's
  * hash is stored; the token itself is returned once.
  * Errors: USER_NOT_FOUND, USER_DISABLED, DURATION_NOT_ALLOWED, NO_RESOURCES.

@@ -14,7 +14,7 @@ export interface PlanLimits {
 
 const PAID_DURATIONS = [1, 2, 4, 8, 12, 16, 24] as const;
 
-/** The plan table (DESIGN.md §2); organizations may tighten or override it in their settings. */
+/** The plan table (docs/architecture.md §2); organizations may tighten or override it in their settings. */
 export const PLANS: Record<PlanName, PlanLimits> = {
   free: { durationsHours: [1, 2, 4], maxConcurrentSessions: 1, maxResources: 3 },
   starter: { durationsHours: PAID_DURATIONS, maxConcurrentSessions: 3, maxResources: null },

@@ -1,7 +1,7 @@
 import type { RuleState, SessionState } from '../db/schema/index.ts';
 
 /**
- * The session state machine (DESIGN.md §2), as pure functions. Use cases consult these before
+ * The session state machine (docs/architecture.md §2), as pure functions. Use cases consult these before
  * every change so the rules live in one place.
  */
 /** Waiting or running: counted against the concurrency limit, and stoppable. */

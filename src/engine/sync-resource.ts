@@ -28,6 +28,8 @@ export interface SyncReport {
   drift: Drift;
   retryAt?: Date | undefined;
   providerCalls: number;
+  /** For each rule of an ended session whose removal this sync confirmed: seconds since its session ended. */
+  outlivedSeconds: number[];
   /** Another sync of this resource held its lock; this one was put off. */
   deferred?: boolean;
 }
@@ -37,7 +39,7 @@ const MAX_BACKOFF_MS = 60_000;
 const BUSY_RETRY_MS = 2_000;
 
 /**
- * The per-resource controller (docs/architecture.md): makes the cloud hold exactly the union of
+ * The per-resource controller (docs/architecture.md §3): makes the cloud hold exactly the union of
  * CIDRs that live sessions want on this resource, then settles the session rules and states that
  * depend on it. One at a time per resource (its job queue, and a lock that dies with its holder's
  * connection). Every provider call is preceded by a committed intent (resource-entries.ts), so a
@@ -46,7 +48,7 @@ const BUSY_RETRY_MS = 2_000;
  * message.
  */
 export async function syncResource(deps: SyncDeps, resourceId: string, opts: SyncOptions = {}): Promise<SyncReport> {
-  const report: SyncReport = { kind: '', added: [], removed: [], failed: [], drift: { missing: [], altered: [], orphaned: [] }, providerCalls: 0 };
+  const report: SyncReport = { kind: '', added: [], removed: [], failed: [], drift: { missing: [], altered: [], orphaned: [] }, providerCalls: 0, outlivedSeconds: [] };
   const target = await loadResourceTarget(deps.db, resourceId);
   if (!target) return report;
   report.kind = target.kind;
@@ -89,10 +91,12 @@ async function syncLocked(deps: SyncDeps, target: ResourceTarget, opts: SyncOpti
 
   // The outcome per CIDR and what it means for the rules; then, once that committed, the state
   // of every session whose rules moved (settle-sessions.ts: whichever sync commits last sees all).
-  const touched = await transaction(deps.db, async (tx) => {
+  const { touched, outlived } = await transaction(deps.db, async (tx) => {
     const failedRules = await recordOutcomes(tx, target, result, report, fresh);
-    return [...failedRules, ...(await settleRules(tx, deps, resourceId))];
+    const settled = await settleRules(tx, deps, resourceId);
+    return { touched: [...failedRules, ...settled.sessions], outlived: settled.outlivedSeconds };
   });
+  report.outlivedSeconds = outlived;
   if (touched.length) await transaction(deps.db, (tx) => settleSessions(tx, deps, touched));
 
   if (report.failed.some((f) => f.retryable)) {
@@ -202,9 +206,10 @@ async function markRules(tx: Tx, resourceId: string, marks: { cidr: string; stat
  * Moves the rules on this resource to where the cloud now is: waiting ones whose CIDR is there
  * become APPLIED; released ones become REMOVED once nothing of their CIDR may be left (not even
  * an unconfirmed intent), or at once if another live session still holds the same CIDR (the
- * cloud rule is shared and stays). Returns the sessions of the rules it moved.
+ * cloud rule is shared and stays). Returns the sessions of the rules it moved, and for each
+ * released rule how long it outlived its session (for /metrics).
  */
-async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string): Promise<string[]> {
+async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string): Promise<{ sessions: string[]; outlivedSeconds: number[] }> {
   const entries = await loadEntries(tx, resourceId);
   const present = JSON.stringify([...confirmedPresent(entries)]);
   const maybe = JSON.stringify([...entries.keys()]);
@@ -217,10 +222,14 @@ async function settleRules(tx: Tx, deps: SyncDeps, resourceId: string): Promise<
       and r.resource_id = ${resourceId} and (r.state = 'PENDING' or (r.state = 'APPLIED' and r.error is not null))
       and r.cidr in (select json_array_elements_text(${present}::json))
     returning r.session_id`);
-  const released = await tx.execute<{ session_id: string }>(sql`
+  const released = await tx.execute<{ session_id: string; outlived: number | null }>(sql`
     update session_rules r set state = 'REMOVED', removed_at = ${now}::timestamptz, error = null, updated_at = ${now}::timestamptz
     where r.resource_id = ${resourceId} and r.state = 'REMOVING'
       and (r.cidr not in (select json_array_elements_text(${maybe}::json)) or r.cidr in (select json_array_elements_text(${desired}::json)))
-    returning r.session_id`);
-  return [...applied, ...released].map((r) => r.session_id);
+    returning r.session_id,
+      (select extract(epoch from ${now}::timestamptz - s.ended_at)::float8 from sessions s where s.id = r.session_id) as outlived`);
+  return {
+    sessions: [...applied, ...released].map((r) => r.session_id),
+    outlivedSeconds: released.flatMap((r) => (r.outlived === null ? [] : [Math.max(0, Number(r.outlived))])),
+  };
 }

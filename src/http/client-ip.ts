@@ -1,7 +1,7 @@
 import { cidrContains, ipVersion, normalizeIp, parseCidr } from '../shared/ip.ts';
 
 /**
- * Where a request really came from (DESIGN.md §4). The address opened on the firewalls is this
+ * Where a request really came from (docs/architecture.md §4). The address opened on the firewalls is this
  * one, so the rule lives in exactly one place:
  *
  * * the socket's peer address, unless that peer is a trusted proxy;

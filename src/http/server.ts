@@ -13,6 +13,7 @@ import { apiRoutes } from './routes/api.ts';
 import { checkPageRoutes } from './routes/check.ts';
 import { claimRoutes } from './routes/claim.ts';
 import { healthRoutes } from './routes/health.ts';
+import { homeRoutes } from './routes/home.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,6 +34,8 @@ export interface HttpDeps {
   trustProxy: string[];
   claimTtlSeconds: number;
   readiness: () => Promise<Readiness>;
+  /** Shown on the home page (package.json's). */
+  version?: string | undefined;
   metrics: Metrics;
   /** Requests per minute per client address on every route but the chat webhooks and probes; 0 or unset = no limit. */
   rateLimitPerMinute?: number;
@@ -85,6 +88,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   installRequestLog(app, deps.metrics);
   installRateLimit(app, { perMinute: deps.rateLimitPerMinute ?? 0 });
 
+  await app.register(homeRoutes, { readiness: deps.readiness, version: deps.version ?? 'unknown' });
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics, metricsToken: deps.metricsToken });
   await app.register(apiRoutes, { prefix: '/api/v1', engine: deps.engine, publicUrl: deps.publicUrl });
   await app.register(claimRoutes, {

@@ -12,6 +12,8 @@ export interface TaskListOptions {
   observeSync?: SyncObserver;
   /** The chat platforms to keep up to date; none when no platform is configured. */
   notifiers?: ChatNotifier[];
+  /** Told of each notification a platform failed to take (for /metrics). */
+  onNotifyFailure?: (platform: string) => void;
 }
 
 export function createTaskList(deps: SyncDeps, opts: TaskListOptions = {}): TaskList {
@@ -27,7 +29,7 @@ export function createTaskList(deps: SyncDeps, opts: TaskListOptions = {}): Task
     [PURGE_CLAIMS]: createPurgeClaimsTask(deps),
   };
   if (opts.notifiers?.length) {
-    tasks[JOB.notifySession] = createNotifySessionTask(opts.notifiers);
+    tasks[JOB.notifySession] = createNotifySessionTask(opts.notifiers, opts.onNotifyFailure);
     tasks[JOB.expiryWarning] = createExpiryWarningTask(deps);
   }
   return tasks;

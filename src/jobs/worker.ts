@@ -114,14 +114,31 @@ export async function runDueJobs(opts: Pick<WorkerOptions, 'connectionString' | 
   await runOnce({ connectionString: opts.connectionString, taskList: opts.taskList, logger: toWorkerLogger(opts.logger) });
 }
 
-/** graphile-worker logs through our pino logger, at the same levels. */
+/**
+ * graphile-worker logs through our pino logger. A job that completed is routine: debug, one short
+ * line. Its meta is cut to what helps (job id, attempts, duration, the error): graphile-worker
+ * passes the whole job row (payload included) and puts the stack into the message itself.
+ */
 export function toWorkerLogger(logger: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     const child = logger.child({ component: 'worker', ...(scope.taskIdentifier ? { task: scope.taskIdentifier } : {}), ...(scope.jobId ? { jobId: scope.jobId } : {}) });
-    const fields = meta && typeof meta === 'object' ? { meta } : {};
-    if (level === 'error') child.error(fields, message);
-    else if (level === 'warning') child.warn(fields, message);
-    else if (level === 'info') child.info(fields, message);
-    else child.debug(fields, message);
+    const fields = workerFields(meta);
+    const text = message.split('\n', 1)[0]!;
+    if (level === 'error') child.error(fields, text);
+    else if (level === 'warning') child.warn(fields, text);
+    else if (level === 'info' && !(meta as { success?: unknown } | undefined)?.success) child.info(fields, text);
+    else child.debug(fields, text);
   });
+}
+
+function workerFields(meta: unknown): Record<string, unknown> {
+  if (!meta || typeof meta !== 'object') return {};
+  const m = meta as { job?: { id?: unknown; task_identifier?: unknown; attempts?: unknown; max_attempts?: unknown }; error?: unknown; duration?: unknown };
+  // Plain values are kept (counts, names); objects are not (job rows, pools, clients).
+  const fields: Record<string, unknown> = Object.fromEntries(Object.entries(m).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
+  delete fields.duration;
+  if (m.job) Object.assign(fields, { jobId: m.job.id, task: m.job.task_identifier, attempt: m.job.attempts, maxAttempts: m.job.max_attempts });
+  if (typeof m.duration === 'number') fields.ms = Math.round(m.duration);
+  if (m.error !== undefined) fields.err = m.error;
+  return fields;
 }

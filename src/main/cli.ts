@@ -1,18 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, type AppConfig } from '../config/env.ts';
 import { ConfigError } from '../config/config-error.ts';
+import { StartupError, UsageError } from './cli-errors.ts';
 import { PROVIDER_KINDS } from '../cloud/registry.ts';
-import { createLogger, type Logger } from '../shared/logger.ts';
-import { configApply, configValidate } from './commands/config-commands.ts';
-import { createApiKeyCommand, listApiKeysCommand, revokeApiKeyCommand } from './commands/api-key-command.ts';
-import { doctorCommand } from './commands/doctor-command.ts';
-import { auditVerifyCommand } from './commands/audit-command.ts';
-import { openDatabase } from './database.ts';
-import { type Services } from './services.ts';
-import { serve } from './serve.ts';
-import { createJobQueue } from '../jobs/job-queue.ts';
-import { startJobRelay } from '../jobs/job-relay.ts';
-import { systemClock } from '../shared/clock.ts';
 
 const USAGE = `Usage: entryguard <command>
 
@@ -32,112 +21,91 @@ Configuration comes from the environment; see README.md.`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
+/** Commands and their subcommands ([] = none); anything else is refused before reading the environment. */
+const COMMANDS: Record<string, string[]> = {
+  start: [],
+  web: [],
+  worker: [],
+  migrate: [],
+  config: ['validate', 'apply'],
+  'api-key': ['create', 'list', 'revoke'],
+  doctor: [],
+  audit: ['verify'],
+  help: [],
+};
+
+const OPTIONS = {
+  'dry-run': { type: 'boolean' },
+  org: { type: 'string' },
+  email: { type: 'string' },
+  name: { type: 'string' },
+  scopes: { type: 'string' },
+  'expires-days': { type: 'string' },
+  all: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** parseArgs, with its errors said the way the rest of the CLI says them. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const option = /'(-{1,2}[^' ]+)/.exec((err as Error).message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option: ${option ?? (err as Error).message}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option ?? 'an option'} needs a value`);
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The command and subcommand, checked against COMMANDS. */
+function checkCommand(command: string, sub: string | undefined): void {
+  const subs = COMMANDS[command];
+  if (!subs) throw new UsageError(`unknown command: ${command}`);
+  if (subs.length === 0) return;
+  if (!sub) throw new UsageError(`${command}: a subcommand is required (${subs.join(', ')})`);
+  if (!subs.includes(sub)) throw new UsageError(`unknown command: ${command} ${sub} (${command} takes ${subs.join(', ')})`);
+}
+
+/** A required flag or argument, named when it is missing. */
+function required<T>(value: T | undefined, what: string, command: string): T {
+  if (value === undefined || value === '') throw new UsageError(`${command}: ${what} is required`);
+  return value;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'dry-run': { type: 'boolean' },
-      org: { type: 'string' },
-      email: { type: 'string' },
-      name: { type: 'string' },
-      scopes: { type: 'string' },
-      'expires-days': { type: 'string' },
-      all: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parseCommandLine(argv);
   const [command = 'start', sub, file] = positionals;
   if (values.help || command === 'help') {
     out(USAGE);
     return 0;
   }
-  if (command === 'config' && sub === 'validate' && file) return configValidate(file, { out });
-
-  const config = loadConfig(process.env);
-  const logger = createLogger({ level: config.logLevel });
-
-  switch (command) {
-    case 'start':
-      return serve(config, logger, { web: true, worker: true });
-    case 'web':
-      return serve(config, logger, { web: true, worker: false });
-    case 'worker':
-      return serve(config, logger, { web: false, worker: true });
-    case 'migrate': {
-      const db = await openDatabase(config, logger);
-      await db.close();
-      out('database is up to date');
-      return 0;
-    }
-    case 'config':
-      if (sub === 'apply' && file) return withEngine(config, logger, (deps) => configApply(file, { dryRun: !!values['dry-run'] }, { deps, knownKinds: PROVIDER_KINDS, out }));
-      break;
-    case 'doctor':
-      return withEngine(config, logger, (deps) => doctorCommand(deps, out));
-    case 'audit':
-      if (sub === 'verify') {
-        const runtime = await openDatabase(config, logger, { poolSize: 2 });
-        try {
-          return await auditVerifyCommand(runtime.database.db, { org: values.org }, out);
-        } finally {
-          await runtime.close();
-        }
-      }
-      break;
-    case 'api-key':
-      if (sub === 'create' && values.org && values.email) {
-        return withEngine(config, logger, (deps) =>
-          createApiKeyCommand(
-            deps,
-            {
-              org: values.org!,
-              email: values.email!,
-              name: values.name ?? 'cli',
-              scopes: (values.scopes ?? 'sessions:read,sessions:write').split(',').map((s) => s.trim()).filter(Boolean),
-              expiresInDays: values['expires-days'],
-            },
-            out,
-          ),
-        );
-      }
-      if (sub === 'list') return withEngine(config, logger, (deps) => listApiKeysCommand(deps, { org: values.org, email: values.email, all: !!values.all }, out));
-      if (sub === 'revoke' && file) return withEngine(config, logger, (deps) => revokeApiKeyCommand(deps, { key: file, org: values.org }, out));
-      break;
+  checkCommand(command, sub);
+  if (command === 'config' && sub === 'validate') {
+    const path = required(file, 'FILE', 'config validate');
+    const { configValidate } = await import('./commands/config-commands.ts');
+    return configValidate(path, { out, err: (line) => process.stderr.write(`${line}\n`), knownKinds: PROVIDER_KINDS });
   }
-  out(USAGE);
-  return 2;
-}
-
-/** A short-lived engine for one CLI command (no worker, no HTTP). */
-async function withEngine(
-  config: AppConfig,
-  logger: Logger,
-  fn: (deps: Services['deps']) => Promise<number>,
-): Promise<number> {
-  const runtime = await openDatabase(config, logger, { poolSize: 2 });
-  // Jobs the command queues (an apply asking for syncs) reach graphile-worker before it exits.
-  const relay = startJobRelay({ db: runtime.database.db, logger, pollMs: 60_000 });
-  try {
-    const { createProviderRegistry } = await import('../cloud/registry.ts');
-    const { createSecretResolver } = await import('./secrets.ts');
-    return await fn({
-      db: runtime.database.db,
-      clock: systemClock,
-      jobs: createJobQueue({ notifications: false, onQueued: relay.wake }),
-      logger,
-      providers: createProviderRegistry({ secrets: createSecretResolver(process.env), logger }),
-    });
-  } finally {
-    await relay.stop();
-    await runtime.close();
+  if (command === 'config') required(file, 'FILE', `config ${sub}`);
+  if (command === 'api-key' && sub === 'create') {
+    required(values.org, '--org', 'api-key create');
+    required(values.email, '--email', 'api-key create');
   }
+  if (command === 'api-key' && sub === 'revoke') required(file, 'ID or PREFIX', 'api-key revoke');
+
+  const { runCommand } = await import('./run-command.ts');
+  return runCommand({ positionals, values });
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`entryguard: ${err.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else if (err instanceof StartupError) process.stderr.write(`entryguard: ${err.message}\n`);
     else process.stderr.write(`entryguard: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },

@@ -15,11 +15,15 @@ import { startAuditSealer } from '../jobs/audit-sealer.ts';
 import { createTaskList } from '../jobs/task-list.ts';
 import { startWorker, type Worker } from '../jobs/worker.ts';
 import { resumeUnfinishedWork } from '../engine/resume-work.ts';
-import { findDeadLockers } from '../db/worker-locks.ts';
+import { failingRemovals, failingVerifications, jobBacklog, liveWorkerCount, workHeldByDeadWorkers } from '../db/ops-stats.ts';
+import { countSessionsByState } from '../engine/session-stats.ts';
+import type { SyncReport } from '../engine/sync-resource.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
+import { toListenError } from './cli-errors.ts';
 import { openDatabase, type DatabaseRuntime } from './database.ts';
 import { createSecretResolver } from './secrets.ts';
+import { packageVersion } from './version.ts';
 
 export interface Services {
   runtime: DatabaseRuntime;
@@ -44,7 +48,7 @@ export async function startServices(
   overrides: { providers?: ProviderRegistry } = {},
 ): Promise<Services> {
   const runtime = await openDatabase(config, logger);
-  const metrics = createMetrics();
+  const metrics = createDatabaseMetrics(runtime.database.db, logger);
   // Slack for one workspace (bot token) or many (OAuth: client id + secret, installations in Postgres).
   const { clientId, clientSecret } = config.slack;
   const slackOAuth = clientId && clientSecret ? { clientId, clientSecret } : undefined;
@@ -80,17 +84,15 @@ export async function startServices(
         )
       : undefined;
   const notifiers = [slack?.notifier, teams?.notifier].filter((n) => n !== undefined);
+  zeroSeries(metrics, deps.providers.kinds(), notifiers.map((n) => n.platform));
 
   let worker: Worker | undefined;
   let sealer: { stop(): Promise<void> } | undefined;
   if (roles.worker) {
     const taskList = createTaskList(deps, {
       notifiers,
-      observeSync: (_resourceId, report, ms) => {
-        if (report.providerCalls === 0) return;
-        metrics.providerCalls.inc({ kind: report.kind }, report.providerCalls);
-        metrics.syncDuration.observe({ kind: report.kind, outcome: report.failed.length ? 'failed' : 'ok' }, ms / 1000);
-      },
+      observeSync: (_resourceId, report, ms) => observeSync(metrics, report, ms),
+      onNotifyFailure: (platform) => metrics.notificationFailures.inc({ platform }),
     });
     // The SDKs the configured resources need are loaded before this worker takes any job: loading
     // them takes seconds of CPU, and a job taken meanwhile would wait for it (while another worker
@@ -114,36 +116,75 @@ export async function startServices(
         trustProxy: [...config.http.trustProxy],
         rateLimitPerMinute: config.http.rateLimitPerMinute,
         metricsToken: config.http.metricsToken,
+        version: packageVersion(),
         claimTtlSeconds: config.claimTtlSeconds,
         readiness: createReadinessCheck({
           db: deps.db,
           workerInProcess: worker ? () => worker!.alive() : undefined,
-          heldByDeadWorkers: async () => {
-            const dead = await findDeadLockers(deps.db);
-            return { count: dead.reduce((n, d) => n + d.jobs + d.queues, 0), oldestSeconds: Math.max(0, ...dead.map((d) => d.heldSeconds)) };
-          },
+          heldByDeadWorkers: () => workHeldByDeadWorkers(deps.db),
         }),
         metrics,
         chatRoutes: [slack?.routes, teams?.routes].filter((r) => r !== undefined),
       })
     : undefined;
-  const address = server ? await server.listen({ host: config.http.host, port: config.http.port }) : undefined;
+  const stop = async () => {
+    await server?.close();
+    await slack?.stop();
+    await worker?.stop();
+    await sealer?.stop();
+    await relay.stop();
+    await runtime.close();
+  };
+  let address: string | undefined;
+  try {
+    address = server ? await server.listen({ host: config.http.host, port: config.http.port }) : undefined;
+  } catch (err) {
+    // Nothing may outlive a failed start: the worker would keep taking jobs, and an embedded
+    // Postgres keep running, in a process about to exit.
+    await stop().catch((e: unknown) => logger.warn({ err: e }, 'could not stop everything after a failed start'));
+    throw toListenError(err, config.http.host, config.http.port);
+  }
   await slack?.start();
 
-  return {
-    runtime,
-    deps,
-    metrics,
-    address,
-    async stop() {
-      await server?.close();
-      await slack?.stop();
-      await worker?.stop();
-      await sealer?.stop();
-      await relay.stop();
-      await runtime.close();
-    },
-  };
+  return { runtime, deps, metrics, address, stop };
+}
+
+/** Metrics whose gauges read the database at scrape time (db/ops-stats.ts). */
+function createDatabaseMetrics(db: SyncDeps['db'], logger: Logger): Metrics {
+  return createMetrics({
+    logger,
+    sessionCounts: () => countSessionsByState(db),
+    jobBacklog: () => jobBacklog(db),
+    heldByDeadWorkers: () => workHeldByDeadWorkers(db),
+    liveWorkers: () => liveWorkerCount(db),
+    failingRemovals: () => failingRemovals(db),
+    failingVerifications: () => failingVerifications(db),
+  });
+}
+
+/**
+ * Series that exist before anything happened, at 0: Prometheus can then tell "none yet" from
+ * "not reported", and rate() sees the first increment.
+ */
+function zeroSeries(metrics: Metrics, kinds: readonly string[], platforms: string[]): void {
+  for (const kind of kinds) {
+    metrics.providerCalls.inc({ kind }, 0);
+    metrics.syncDuration.zero({ kind, outcome: 'ok' });
+    metrics.ruleOutlivedSession.zero({ kind });
+  }
+  for (const platform of platforms) metrics.notificationFailures.inc({ platform }, 0);
+}
+
+/**
+ * Every sync that ran (not one put off because another held the resource) is timed, whether or
+ * not it needed a provider call: a sync with nothing to change is still work done.
+ */
+function observeSync(metrics: Metrics, report: SyncReport, ms: number): void {
+  if (!report.kind || report.deferred) return;
+  if (report.providerCalls > 0) metrics.providerCalls.inc({ kind: report.kind }, report.providerCalls);
+  const outcome = report.failed.length === 0 ? 'ok' : report.retryAt ? 'retry' : report.failed.length < report.added.length + report.removed.length + report.failed.length ? 'partial' : 'failed';
+  metrics.syncDuration.observe({ kind: report.kind, outcome }, ms / 1000);
+  for (const s of report.outlivedSeconds) metrics.ruleOutlivedSession.observe({ kind: report.kind }, s);
 }
 
 async function preloadProviders(deps: SyncDeps): Promise<void> {

@@ -6,7 +6,7 @@ import { configApply, configValidate } from '../../src/main/commands/config-comm
 import { createTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/config/examples');
-/** The kinds of DESIGN.md §5, which the example file shows off. */
+/** The kinds of docs/architecture.md §7, which the example file shows off. */
 const DESIGN_KINDS = ['aws-security-group', 'aws-prefix-list', 'azure-nsg', 'gcp-firewall', 'script'];
 
 let t: TestEngine;

@@ -83,6 +83,7 @@ describe('embedded Postgres ownership', () => {
     expect(pg.owned).toBe(true);
     expect(isAlive(orphan.pid)).toBe(false);
     expect(log.lines.join('\n')).toMatch(new RegExp(`warn stopping an orphaned embedded Postgres \\(pid ${orphan.pid}\\)`));
+    expect(log.lines.join('\n')).toMatch(new RegExp(`info stopped the orphaned embedded Postgres \\(pid ${orphan.pid}\\)`));
     expect(await selectOne(pg.url)).toBe(1);
     await pg.stop();
     expect(runningServer(dataDir)).toBeUndefined();

@@ -34,6 +34,7 @@ export async function createTestServer(t: TestEngine, opts: Partial<Omit<HttpDep
     rateLimitPerMinute: opts.rateLimitPerMinute,
     metricsToken: opts.metricsToken,
     chatRoutes: opts.chatRoutes,
+    version: opts.version,
   });
   return { app, metrics };
 }

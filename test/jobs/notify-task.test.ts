@@ -50,3 +50,15 @@ describe('notify_session and a platform that says "later"', () => {
     expect(b.added).toEqual([]);
   });
 });
+
+describe('notify_session and /metrics', () => {
+  it('counts a failure per platform that failed, not a platform that only said "later"', async () => {
+    const failed: string[] = [];
+    const task = createNotifySessionTask(
+      [notifier('slack', () => new ChatRetryLater(1000, 'slow down')), notifier('teams', () => new Error('502'))],
+      (platform) => failed.push(platform),
+    );
+    await expect(task({ sessionId: randomUUID(), event: 'started' }, helpers().h)).rejects.toThrow('chat notification failed');
+    expect(failed).toEqual(['teams']);
+  });
+});

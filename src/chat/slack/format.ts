@@ -4,7 +4,7 @@ import { SLACK_LIMITS, slackText } from './escape.ts';
 
 type SessionState = SessionView['state'];
 
-/** The product's state colours as Slack emoji (DESIGN.md §2: PENDING blue, ACTIVE green …). */
+/** The product's state colours as Slack emoji (docs/architecture.md §2: PENDING blue, ACTIVE green …). */
 const BADGE: Record<SessionState, string> = {
   AWAITING_CONFIRMATION: ':large_purple_circle: Waiting for you to confirm the address',
   AWAITING_APPROVAL: ':large_purple_circle: Awaiting approval',

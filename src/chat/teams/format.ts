@@ -4,7 +4,7 @@ import { TEAMS_LIMITS, teamsText } from './escape.ts';
 
 type SessionState = SessionView['state'];
 
-/** State labels with the product's colours as Adaptive Card text colours (DESIGN.md §2). */
+/** State labels with the product's colours as Adaptive Card text colours (docs/architecture.md §2). */
 const BADGE: Record<SessionState, { label: string; color: 'Accent' | 'Good' | 'Warning' | 'Attention' | 'Default' }> = {
   AWAITING_CONFIRMATION: { label: 'Waiting for you to confirm the address', color: 'Accent' },
   AWAITING_APPROVAL: { label: 'Awaiting approval', color: 'Accent' },

@@ -158,7 +158,7 @@ export const chatMessageRefs = pgTable(
   (t) => [index('chat_message_refs_session').on(t.sessionId)],
 );
 
-/** A single-use link that captures the user's address in a browser (DESIGN.md §4). */
+/** A single-use link that captures the user's address in a browser (docs/architecture.md §4). */
 export const claims = pgTable('claims', {
   id: uuid('id').primaryKey().defaultRandom(),
   tokenHash: text('token_hash').notNull().unique(),

@@ -30,7 +30,7 @@ export function approvalChannelPatch(r: RoleSpec): { slack?: string | null; team
 
 /**
  * Roles and their member / approver / resource lists follow the file exactly. Removing a role
- * deletes it; sessions it allowed keep running until they end (DESIGN.md §2).
+ * deletes it; sessions it allowed keep running until they end (docs/architecture.md §2).
  */
 export function planRoles(spec: OrgSpec, current: CurrentOrg, add: (t: string) => void): OrgPlan['roles'] {
   const write: RoleSpec[] = [];

@@ -1,4 +1,5 @@
 import type { OrgFile } from '../../config/org-file.ts';
+import { unknownKindMessage } from '../../config/org-file-refs.ts';
 import { planLimits } from '../plans.ts';
 
 export interface PolicyIssue {
@@ -7,7 +8,7 @@ export interface PolicyIssue {
 }
 
 /**
- * The plan's resource limit (DESIGN.md §2, plans.ts; an org's `maxResources` setting overrides
+ * The plan's resource limit (docs/architecture.md §2, plans.ts; an org's `maxResources` setting overrides
  * it). Only active resources count: an inactive one cannot be used. Lives in the engine because
  * the plan table does; `config validate` calls it too.
  */
@@ -31,7 +32,7 @@ export function unknownKindIssues(file: OrgFile, knownKinds: readonly string[]):
     org.resources.flatMap((r, i) =>
       knownKinds.includes(r.kind)
         ? []
-        : [{ path: `organizations[${o}].resources[${i}].kind`, message: `unknown provider kind "${r.kind}"; known kinds: ${knownKinds.join(', ')}` }],
+        : [{ path: `organizations[${o}].resources[${i}].kind`, message: unknownKindMessage(r.kind, knownKinds) }],
     ),
   );
 }

@@ -169,7 +169,7 @@ const durationFields = {
 };
 const notBoth = { message: 'Give durationHours or duration, not both.', path: ['duration'] };
 
-/** No IP field on purpose: the address is the caller's, detected server-side (DESIGN.md §4). */
+/** No IP field on purpose: the address is the caller's, detected server-side (docs/architecture.md §4). */
 export const StartSessionBody = z
   .strictObject(durationFields)
   .refine((b) => b.durationHours === undefined || b.duration === undefined, notBoth)

@@ -32,7 +32,7 @@ const TITLES: Record<string, string> = {
 };
 
 /**
- * The claim pages (DESIGN.md §4). GET only shows what Confirm will do — link-preview crawlers
+ * The claim pages (docs/architecture.md §4). GET only shows what Confirm will do — link-preview crawlers
  * fetch links, so it must change nothing. POST, protected against CSRF, records the address of
  * that very request and starts the session; the page then follows the session live.
  */

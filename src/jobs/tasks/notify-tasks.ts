@@ -24,7 +24,7 @@ const MAX_DEFERRALS = 10;
  * on retry is harmless because notifiers render the current state. When every failure is a rate
  * limit with a Retry-After, the notification is queued again for exactly then instead.
  */
-export function createNotifySessionTask(notifiers: ChatNotifier[]): Task {
+export function createNotifySessionTask(notifiers: ChatNotifier[], onFailure?: (platform: string) => void): Task {
   return async (payload, helpers) => {
     const { sessionId, event, deferrals } = NotifyPayload.parse(payload);
     const failures: unknown[] = [];
@@ -33,6 +33,8 @@ export function createNotifySessionTask(notifiers: ChatNotifier[]): Task {
         await n.notify(sessionId, event as SessionEvent);
       } catch (err) {
         helpers.logger.error(`${n.platform} notification failed for session ${sessionId} (${event}); will retry`, { err });
+        // A rate limit with a Retry-After is the platform pacing us, not failing.
+        if (!(err instanceof ChatRetryLater)) onFailure?.(n.platform);
         failures.push(err);
       }
     }

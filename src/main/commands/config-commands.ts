@@ -1,5 +1,4 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
-import { formatConfigIssue } from '../../config/config-error.ts';
 import { parseOrgFile, type OrgFile } from '../../config/org-file.ts';
 import { applyOrgConfig, formatOrgConfigDiff } from '../../engine/apply-org-config.ts';
 import { systemActor, type Actor } from '../../engine/audit.ts';
@@ -34,14 +33,9 @@ export interface ConfigApplyContext {
  */
 export async function configValidate(file: string, io: ConfigValidateIo): Promise<number> {
   const err = io.err ?? io.out;
-  const parsed = await load(file, io.readFile, io.knownKinds, err);
+  // Plan limits are checked with the references, so every problem is reported in one run.
+  const parsed = await load(file, io.readFile, io.knownKinds, err, resourceLimitIssues);
   if (!parsed) return 1;
-  const limits = resourceLimitIssues(parsed);
-  if (limits.length) {
-    err(`${file}: ${limits.length} problem${limits.length === 1 ? '' : 's'}`);
-    limits.forEach((i) => err(`  - ${formatConfigIssue(i)}`));
-    return 1;
-  }
   io.out(`OK: ${file}`);
   for (const o of parsed.organizations) {
     io.out(`  ${o.slug} (${o.plan}): ${count(o.users.length, 'user')}, ${count(o.roles.length, 'role')}, ${count(o.resources.length, 'resource')}, ${count(o.credentials.length, 'credential')}`);
@@ -80,6 +74,7 @@ async function load(
   readFile: ((path: string) => Promise<string>) | undefined,
   knownKinds: readonly string[] | undefined,
   err: Writer,
+  moreChecks?: (file: OrgFile) => { path: string; message: string }[],
 ): Promise<OrgFile | undefined> {
   let text: string;
   try {
@@ -89,7 +84,7 @@ async function load(
     return undefined;
   }
   try {
-    return parseOrgFile(text, { knownKinds, source: file });
+    return parseOrgFile(text, { knownKinds, source: file, ...(moreChecks ? { moreChecks } : {}) });
   } catch (e) {
     if (!isAppError(e)) throw e;
     e.message.split('\n').forEach((line) => err(line));
