@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEc2Clients } from '../../src/cloud/aws/client.ts';
 import { createAwsSecurityGroupProvider } from '../../src/cloud/aws-security-group/provider.ts';
 import type { ProviderDeps } from '../../src/cloud/deps.ts';
 import type { FirewallProvider } from '../../src/engine/ports.ts';
@@ -63,6 +64,20 @@ describe('AWS endpoint settings', () => {
     const started = Date.now();
     await expect(provider.list(r)).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
     expect(Date.now() - started).toBeLessThan(15_000); // the 1 s timeout, not the 20 s default
+  });
+
+  it('builds a FIPS client with the adaptive retry mode (resolved, never called: FIPS hosts are not on loopback)', async () => {
+    const clients = createEc2Clients({ secrets: { resolve: async () => TEST_SECRET }, logger: createLogger({ level: 'silent' }) });
+    const r = awsResource('aws-security-group', 'sg-0123456789abcdef0', { region: 'us-east-1', config: { endpoint: { useFipsEndpoint: true, maxAttempts: 4, retryMode: 'adaptive' } } });
+    const config = (await clients.forResource(r)).config as unknown as {
+      useFipsEndpoint(): Promise<boolean>;
+      maxAttempts(): Promise<number>;
+      retryStrategy(): Promise<{ mode: string }>;
+      endpointProvider(p: { Region: string; UseFIPS: boolean; UseDualStack: boolean }): { url: URL };
+    };
+    expect([await config.useFipsEndpoint(), await config.maxAttempts(), (await config.retryStrategy()).mode]).toEqual([true, 4, 'adaptive']);
+    expect(config.endpointProvider({ Region: 'us-east-1', UseFIPS: await config.useFipsEndpoint(), UseDualStack: false }).url.host).toBe('ec2-fips.us-east-1.amazonaws.com');
+    clients.destroy();
   });
 
   it('refuses plain http to another machine and FIPS with a custom URL before any call', async () => {
