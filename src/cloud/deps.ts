@@ -3,7 +3,10 @@ import type { SecretResolver } from '../engine/ports.ts';
 
 /**
  * What every provider factory receives. `overrides` exist for tests and the benchmark only:
- * they point the real SDK clients at loopback emulators. Production leaves them unset.
+ * fixed retry delays, short timeouts, a test CA, and endpoints for the in-process kits. They sit
+ * beneath a resource's own `endpoint:` settings (org file, cloud/endpoints.ts), which is how
+ * production (and the end-to-end test of the real process) reaches other clouds and emulators.
+ * Production leaves them unset.
  */
 export interface ProviderDeps {
   secrets: SecretResolver;

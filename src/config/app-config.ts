@@ -1,4 +1,4 @@
-import type { LogFormat, LogLevel, NodeEnv } from './env-schema.ts';
+import type { LogFormat, LogLevel, NodeEnv, TEAMS_CLOUDS } from './env-schema.ts';
 
 /** Where the database is: a URL given by the operator, or the embedded Postgres started by `entryguard start`. */
 export type DatabaseConfig =
@@ -48,9 +48,11 @@ export interface AppConfig {
     appToken: string | undefined;
     clientId: string | undefined;
     clientSecret: string | undefined;
+    /** The Web API base URL (GovSlack: https://slack-gov.com/api/); unset = Slack's own. */
+    apiUrl: string | undefined;
   };
-  /** `local`: accept unsigned activities (Agents Playground / Emulator); refused in production. */
-  teams: { appId: string | undefined; appPassword: string | undefined; tenantId: string | undefined; local: boolean };
+  /** `local`: accept unsigned activities (Agents Playground / Emulator); refused in production. `cloud`: public, gcc, gcc-high or dod. */
+  teams: { appId: string | undefined; appPassword: string | undefined; tenantId: string | undefined; local: boolean; cloud: (typeof TEAMS_CLOUDS)[number] };
 }
 
 const secret = (v: string | undefined) => (v === undefined ? 'unset' : 'set');
@@ -80,12 +82,14 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       appToken: secret(config.slack.appToken),
       clientId: config.slack.clientId ?? 'unset',
       clientSecret: secret(config.slack.clientSecret),
+      apiUrl: config.slack.apiUrl ?? 'https://slack.com/api/ (default)',
     },
     teams: {
       appId: config.teams.appId ?? 'unset',
       appPassword: secret(config.teams.appPassword),
       tenantId: config.teams.tenantId ?? 'unset',
       local: config.teams.local,
+      cloud: config.teams.cloud,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { EndpointUrl } from '../shared/endpoint-url.ts';
 import { formatIp, parseCidr } from '../shared/ip.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -8,6 +9,8 @@ export const LOG_FORMATS = ['pretty', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+/** Microsoft clouds a Teams tenant lives in; chat/teams/transport/clouds.ts holds their endpoints. */
+export const TEAMS_CLOUDS = ['public', 'gcc', 'gcc-high', 'dod'] as const;
 
 /**
  * Keys whose values are secrets: never echoed in errors or summaries, and each may instead be
@@ -47,6 +50,8 @@ export const ENV_HINTS: Record<string, string> = {
   DEMO: 'or unset it (the demo then runs only without DATABASE_URL)',
   TEAMS_LOCAL: 'true only to try the bot with the Agents Playground or Bot Framework Emulator on this machine (HOST on loopback, never in production), or unset it',
   RATE_LIMIT_PER_MINUTE: 'requests per minute per client address on everything but the chat webhooks and probes; 0 turns the limit off, unset means 1200',
+  SLACK_API_URL: 'set the Slack Web API base URL, e.g. https://slack-gov.com/api/ for GovSlack (https only; http only to this machine), or unset it for https://slack.com/api/',
+  TEAMS_CLOUD: 'public (default), gcc (GCC), gcc-high (GCC High) or dod, as the bot\'s Azure Bot registration and the Teams tenant are',
   METRICS_TOKEN: 'set a long random string (Prometheus sends it as a bearer token), or unset it to serve /metrics to loopback only',
 };
 
@@ -154,9 +159,12 @@ export const Env = z.object({
   SLACK_APP_TOKEN: optionalSecret,
   SLACK_CLIENT_ID: nonEmpty.optional(),
   SLACK_CLIENT_SECRET: optionalSecret,
+  // Slack sends the bot token to it: https only, like the cloud endpoints (shared/endpoint-url.ts).
+  SLACK_API_URL: EndpointUrl().optional(),
   TEAMS_APP_ID: nonEmpty.optional(),
   TEAMS_APP_PASSWORD: optionalSecret,
   TEAMS_TENANT_ID: nonEmpty.optional(),
+  TEAMS_CLOUD: z.enum(TEAMS_CLOUDS, { error: `must be one of ${TEAMS_CLOUDS.join(', ')}` }).default('public'),
   // Exactly true/false: a switch that turns token checks off should not also answer to "1" or "on".
   TEAMS_LOCAL: z.stringbool({ truthy: ['true'], falsy: ['false'], case: 'sensitive', error: 'must be exactly true or false' }).default(false),
 });

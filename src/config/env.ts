@@ -87,8 +87,10 @@ export function loadConfig(env: Record<string, string | undefined>, opts: LoadCo
       appToken: e.SLACK_APP_TOKEN,
       clientId: e.SLACK_CLIENT_ID,
       clientSecret: e.SLACK_CLIENT_SECRET,
+      // The Web API client joins method names to it: keep the trailing slash Slack documents.
+      apiUrl: e.SLACK_API_URL ? `${e.SLACK_API_URL}/` : undefined,
     },
-    teams: { appId: e.TEAMS_APP_ID, appPassword: e.TEAMS_APP_PASSWORD, tenantId: e.TEAMS_TENANT_ID, local: e.TEAMS_LOCAL },
+    teams: { appId: e.TEAMS_APP_ID, appPassword: e.TEAMS_APP_PASSWORD, tenantId: e.TEAMS_TENANT_ID, local: e.TEAMS_LOCAL, cloud: e.TEAMS_CLOUD },
   });
 }
 

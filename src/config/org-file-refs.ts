@@ -1,4 +1,5 @@
 import { closestMatch } from '../shared/suggest.ts';
+import { checkEndpoints } from './org-file-endpoints.ts';
 import type { OrgFile, OrgSpec } from './org-file-schema.ts';
 
 export interface RefIssue {
@@ -87,6 +88,7 @@ function checkOrg(org: OrgSpec, base: PropertyKey[], at: (path: PropertyKey[], m
     });
     if (role.approval) noRepeats(role.approval.approvers, [...path, 'approval', 'approvers']);
   });
+  checkEndpoints(org, base, at);
 }
 
 /** Reports a value seen before under the same kind, pointing at where it was first defined. */
@@ -109,7 +111,8 @@ const SECRET_KEY = /secret|password|passwd|token|privatekey|apikey|connectionstr
 
 /**
  * Options and provider config end up in the database; a secret there would break the promise
- * that the database holds references only. A reference (`env:…`, `file:…`) under such a key is fine.
+ * that the database holds references only. A reference (`env:…`, `file:…`) under such a key is fine,
+ * and so is a plain URL under a key naming one (`tokenUrl: https://oauth2.example/token`).
  */
 function findSecrets(value: unknown, path: PropertyKey[], at: (path: PropertyKey[], message: string) => void): void {
   if (Array.isArray(value)) {
@@ -118,8 +121,11 @@ function findSecrets(value: unknown, path: PropertyKey[], at: (path: PropertyKey
   }
   if (value === null || typeof value !== 'object') return;
   for (const [key, v] of Object.entries(value)) {
+    const name = key.toLowerCase().replace(/[^a-z]/g, '');
     const isRef = typeof v === 'string' && /^(env|file):/.test(v);
-    if (SECRET_KEY.test(key.toLowerCase().replace(/[^a-z]/g, '')) && !isRef && (typeof v !== 'object' || v === null)) {
+    // No user info, query or fragment: the places a URL could carry a secret.
+    const isUrl = typeof v === 'string' && /(?:url|uri|endpoint)$/.test(name) && /^https?:\/\/[^/?#@]+(?:\/[^?#@]*)?$/.test(v);
+    if (SECRET_KEY.test(name) && !isRef && !isUrl && (typeof v !== 'object' || v === null)) {
       at([...path, key], `"${key}" looks like a secret; keep secrets out of this file: put it in an environment variable or file and reference it (env:NAME, file:PATH) through a credential`);
     } else findSecrets(v, [...path, key], at);
   }

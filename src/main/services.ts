@@ -71,7 +71,15 @@ export async function startServices(
   const slack = slackOn
     ? createSlackIntegration(
         { engine: deps, logger, publicUrl: config.http.publicUrl, claimTtlSeconds: config.claimTtlSeconds },
-        { botToken: config.slack.botToken, oauth: slackOAuth, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken, receive: roles.web },
+        {
+          botToken: config.slack.botToken,
+          oauth: slackOAuth,
+          signingSecret: config.slack.signingSecret,
+          appToken: config.slack.appToken,
+          receive: roles.web,
+          // GovSlack (and any other Slack host) also serves its own OAuth consent page.
+          ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl, authorizeUrl: new URL('/oauth/v2/authorize', config.slack.apiUrl).href } : {}),
+        },
       )
     : undefined;
   // Teams (chat/teams), when TEAMS_APP_ID is set, or TEAMS_LOCAL=true for local mode (unsigned
@@ -80,7 +88,7 @@ export async function startServices(
     config.teams.appId || config.teams.local
       ? createTeamsIntegration(
           { engine: deps, logger, publicUrl: config.http.publicUrl, claimTtlSeconds: config.claimTtlSeconds },
-          { appId: config.teams.appId, appPassword: config.teams.appPassword, tenantId: config.teams.tenantId, nodeEnv: config.nodeEnv },
+          { appId: config.teams.appId, appPassword: config.teams.appPassword, tenantId: config.teams.tenantId, cloud: config.teams.cloud, nodeEnv: config.nodeEnv },
         )
       : undefined;
   const notifiers = [slack?.notifier, teams?.notifier].filter((n) => n !== undefined);

@@ -219,4 +219,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ TEAMS_LOCAL: 'true', TEAMS_APP_ID: 'a', TEAMS_APP_PASSWORD: 'p', HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
   });
+
+  it('takes SLACK_API_URL (GovSlack) over https, or http to this machine only, and TEAMS_CLOUD by name', () => {
+    const gov = loadConfig({ SLACK_API_URL: 'https://slack-gov.com/api', TEAMS_CLOUD: 'gcc-high' });
+    expect(gov.slack.apiUrl).toBe('https://slack-gov.com/api/');
+    expect(gov.teams.cloud).toBe('gcc-high');
+    expect(describeConfig(gov)).toMatchObject({ slack: { apiUrl: 'https://slack-gov.com/api/' }, teams: { cloud: 'gcc-high' } });
+    expect(loadConfig({ SLACK_API_URL: 'http://127.0.0.1:4001/api/' }).slack.apiUrl).toBe('http://127.0.0.1:4001/api/');
+    expect(loadConfig({})).toMatchObject({ slack: { apiUrl: undefined }, teams: { cloud: 'public' } });
+    const err = (() => {
+      try {
+        loadConfig({ SLACK_API_URL: 'http://slack-proxy.corp.example/api/', TEAMS_CLOUD: 'usgov' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^SLACK_API_URL: must use https:\/\/ \(credentials are sent to it\); http:\/\/ is allowed only to this machine .*slack-gov\.com/),
+      expect.stringMatching(/^TEAMS_CLOUD: must be one of public, gcc, gcc-high, dod .*gcc-high/),
+    ]);
+  });
 });

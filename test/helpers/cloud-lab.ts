@@ -17,8 +17,8 @@ export type CloudKind = 'aws-security-group' | 'azure-nsg' | 'gcp-firewall';
 export type ResourceRow = typeof resources.$inferSelect;
 
 /**
- * The three cloud emulators on loopback and the production provider registry pointed at them:
- * the real EC2, ARM and Compute SDK clients, real credential flows (SigV4 keys, an Azure
+ * The three cloud emulators on loopback and the production provider registry; the credentials it
+ * seeds point at the emulators through their `endpoint` settings. The real EC2, ARM and Compute SDK clients, real credential flows (SigV4 keys, an Azure
  * service principal, a GCP service-account JWT), secrets behind `env:` references.
  */
 export interface CloudLab {
@@ -46,12 +46,19 @@ export async function startCloudLab(opts: { latencyMs?: number } = {}): Promise<
   const registry = createProviderRegistry({
     secrets: { resolve: async (ref) => secrets[ref] },
     logger: createLogger({ level: 'silent' }),
+    // Tuning only: the emulators' addresses are in the credentials' endpoint settings (below).
     overrides: {
-      aws: { endpoint: ec2.endpoint, maxAttempts: 2, retryDelayMs: 1, requestTimeoutMs: 5_000, pollIntervalMs: 2 },
-      azure: { endpoint: azure.endpoint, authorityHost: azure.authorityHost, tlsCa: azure.ca, pollIntervalMs: 5, maxRetries: 1, retryDelayMs: 5 },
-      gcp: { endpoint: gcp.endpoint, tokenUri: gcp.tokenUri, timeoutMs: 5_000, operationTimeoutMs: 5_000, retryDelayMs: 10 },
+      aws: { maxAttempts: 2, retryDelayMs: 1, requestTimeoutMs: 5_000, pollIntervalMs: 2 },
+      azure: { tlsCa: azure.ca, pollIntervalMs: 5, maxRetries: 1, retryDelayMs: 5 },
+      gcp: { timeoutMs: 5_000, operationTimeoutMs: 5_000, retryDelayMs: 10 },
     },
   });
+  // Where each emulator listens, as an operator writes it in the org file (README, Endpoints).
+  const endpoints = {
+    aws: { url: ec2.endpoint },
+    azure: { armEndpoint: azure.endpoint, authorityHost: azure.authorityHost },
+    gcp: { apiEndpoint: gcp.endpoint, tokenUrl: gcp.tokenUri },
+  };
   let n = 0;
   const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
@@ -64,9 +71,9 @@ export async function startCloudLab(opts: { latencyMs?: number } = {}): Promise<
       const [aws, az, gc] = await db
         .insert(credentials)
         .values([
-          { orgId, name: `aws-${++n}`, provider: 'aws', secretRef: TEST_SECRET_REF },
-          { orgId, name: `azure-${n}`, provider: 'azure', secretRef: AZURE_REF },
-          { orgId, name: `gcp-${n}`, provider: 'gcp', secretRef: GCP_REF },
+          { orgId, name: `aws-${++n}`, provider: 'aws', secretRef: TEST_SECRET_REF, options: { endpoint: endpoints.aws } },
+          { orgId, name: `azure-${n}`, provider: 'azure', secretRef: AZURE_REF, options: { endpoint: endpoints.azure } },
+          { orgId, name: `gcp-${n}`, provider: 'gcp', secretRef: GCP_REF, options: { endpoint: endpoints.gcp } },
         ])
         .returning();
       const rows: ResourceRow[] = [];

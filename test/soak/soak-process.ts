@@ -1,6 +1,7 @@
 // `entryguard start|web|worker` exactly as the CLI runs it (src/main/serve.ts: same services, same
-// signal handling), with the firewall providers pointed at the soak's cloud emulators through
-// SOAK_CLOUD_OVERRIDES (endpoints, test CA). Secrets come from the environment like in production.
+// signal handling), with the firewall providers tuned for the soak's cloud emulators through
+// SOAK_CLOUD_OVERRIDES (fast retries, test CA); the emulators' addresses are in the credentials'
+// endpoint settings. Secrets come from the environment like in production.
 import { createProviderRegistry } from '../../src/cloud/registry.ts';
 import type { CloudOverrides } from '../../src/cloud/deps.ts';
 import { loadConfig } from '../../src/config/env.ts';

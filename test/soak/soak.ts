@@ -172,9 +172,10 @@ async function seedWorld(opts: SoakOptions, lab: CloudLab, dir: string): Promise
 
 function processEnv(opts: SoakOptions, lab: CloudLab): Record<string, string> {
   const overrides = {
-    aws: { endpoint: lab.ec2.endpoint, maxAttempts: 2, retryDelayMs: 50, requestTimeoutMs: 5_000, pollIntervalMs: 20 },
-    azure: { endpoint: lab.azure.endpoint, authorityHost: lab.azure.authorityHost, tlsCa: lab.azure.ca, pollIntervalMs: 20, maxRetries: 1, retryDelayMs: 50 },
-    gcp: { endpoint: lab.gcp.endpoint, tokenUri: lab.gcp.tokenUri, timeoutMs: 5_000, operationTimeoutMs: 5_000, retryDelayMs: 50 },
+    // Tuning and the test CA only: the emulators' addresses come with the seeded credentials' endpoint settings.
+    aws: { maxAttempts: 2, retryDelayMs: 50, requestTimeoutMs: 5_000, pollIntervalMs: 20 },
+    azure: { tlsCa: lab.azure.ca, pollIntervalMs: 20, maxRetries: 1, retryDelayMs: 50 },
+    gcp: { timeoutMs: 5_000, operationTimeoutMs: 5_000, retryDelayMs: 50 },
   };
   return {
     DATABASE_URL: opts.databaseUrl,

@@ -5,13 +5,12 @@ import type { TeamsHandlerDeps } from './handler-deps.ts';
 import { createTeamsNotifier } from './notifier.ts';
 import { teamsRoutes } from './routes.ts';
 import { createTeamsTransport, type TeamsTransportSettings } from './transport/adapter.ts';
-
-/** Microsoft's global endpoint for proactive messages when no conversation told us the tenant's region. */
-export const GLOBAL_SERVICE_URL = 'https://smba.trafficmanager.net/teams/';
+import { TEAMS_CLOUD_SETTINGS } from './transport/clouds.ts';
 
 export interface TeamsSettings extends TeamsTransportSettings {
   /** NODE_ENV: local mode (no app id, no JWT check) is refused in production. */
   nodeEnv: string;
+  /** For proactive posts when no conversation told us the tenant's region; default: the cloud's global one. */
   defaultServiceUrl?: string;
 }
 
@@ -44,7 +43,7 @@ export function createTeamsIntegration(handlers: Omit<TeamsHandlerDeps, 'transpo
   const transport = createTeamsTransport(s);
   const deps: TeamsHandlerDeps = { ...handlers, transport };
   return {
-    notifier: createTeamsNotifier({ db: handlers.engine.db, transport, defaultServiceUrl: s.defaultServiceUrl ?? GLOBAL_SERVICE_URL, logger: handlers.logger }),
+    notifier: createTeamsNotifier({ db: handlers.engine.db, transport, defaultServiceUrl: s.defaultServiceUrl ?? TEAMS_CLOUD_SETTINGS[s.cloud ?? 'public'].defaultServiceUrl, logger: handlers.logger }),
     routes: teamsRoutes({ transport, bot: createTeamsBot(deps), logger: handlers.logger }),
     authEnabled: transport.authEnabled,
   };

@@ -12,5 +12,7 @@ export const AwsPrefixListConfig = z.strictObject({
    * (PrefixListVersionMismatch, IncorrectState). After that the CIDRs fail as retryable CONFLICT.
    */
   conflictRetries: z.number().int().min(0).max(20).default(5),
+  /** Endpoint settings (shared/cloud-endpoints.ts), checked together with the credential's in cloud/endpoints.ts. */
+  endpoint: z.unknown().optional(),
 });
 export type AwsPrefixListConfig = z.infer<typeof AwsPrefixListConfig>;

@@ -10,5 +10,7 @@ export const AwsSecurityGroupConfig = z.strictObject({
    * IPv4 and IPv6). Raise it only after raising the quota in AWS Service Quotas.
    */
   maxRulesPerGroup: z.number().int().min(1).max(1000).default(60),
+  /** Endpoint settings (shared/cloud-endpoints.ts), checked together with the credential's in cloud/endpoints.ts. */
+  endpoint: z.unknown().optional(),
 });
 export type AwsSecurityGroupConfig = z.infer<typeof AwsSecurityGroupConfig>;

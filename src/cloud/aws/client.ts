@@ -3,6 +3,8 @@ import { EC2Client as Ec2ClientClass } from './sdk.ts';
 import type { ResourceTarget } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
 import { readCredentialSpec } from './credentials.ts';
+import { AwsEndpoint } from '../../shared/cloud-endpoints.ts';
+import { endpointKey, resolveEndpoint } from '../endpoints.ts';
 import { sdkCommonConfig } from './settings.ts';
 import { requireRegion } from './target.ts';
 
@@ -17,7 +19,7 @@ export interface Ec2Clients {
 const RETIRE_AFTER_MS = 120_000;
 
 /**
- * One EC2 client per (region, credential) for the life of a provider instance: clients hold
+ * One EC2 client per (region, credential, endpoint settings) for the life of a provider instance: clients hold
  * keep-alive sockets and memoised (assumed-role) credentials worth reusing. A rotated secret or
  * changed options replace the client in its slot.
  */
@@ -26,17 +28,20 @@ export function createEc2Clients(deps: ProviderDeps): Ec2Clients {
   return {
     async forResource(resource) {
       const region = requireRegion(resource);
+      const endpoint = resolveEndpoint(AwsEndpoint, resource);
       const spec = await readCredentialSpec(deps, resource.credential);
-      const slot = JSON.stringify([region, resource.credential?.name ?? null, resource.credential?.secretRef ?? 'default']);
+      // Two resources on different endpoints (a VPC endpoint, FIPS, another retry budget) get different clients.
+      const slot = JSON.stringify([region, resource.credential?.name ?? null, resource.credential?.secretRef ?? 'default', endpointKey(endpoint)]);
       const cached = slots.get(slot);
       if (cached?.fingerprint === spec.fingerprint) return cached.client;
       const aws = deps.overrides?.aws;
-      const client = spec.build(region).then(
+      const url = endpoint.url ?? (endpoint.useFipsEndpoint ? undefined : aws?.endpoint);
+      const client = spec.build(region, endpoint).then(
         (credentials) =>
           new Ec2ClientClass({
             region,
-            ...(aws?.endpoint ? { endpoint: aws.endpoint } : {}),
-            ...sdkCommonConfig(aws),
+            ...(url ? { endpoint: url } : {}),
+            ...sdkCommonConfig(aws, endpoint),
             ...(credentials ? { credentials } : {}),
           }),
       );

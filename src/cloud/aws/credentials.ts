@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { ProviderError, type CredentialRef } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
-import { sdkCommonConfig } from './settings.ts';
+import type { AwsEndpoint } from '../../shared/cloud-endpoints.ts';
+import { sdkCommonConfig, type AwsOverrides } from './settings.ts';
 
 export const AwsStaticSecret = z.object({
   accessKeyId: z.string().min(1).max(128),
@@ -24,6 +25,8 @@ export const AwsCredentialOptions = z
     externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]').optional(),
     sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'must be 2-64 characters of [\\w+=,.@-]').optional(),
     durationSeconds: z.number().int().min(900).max(43_200).optional(),
+    /** Endpoint settings (shared/cloud-endpoints.ts), checked together with the resource's in cloud/endpoints.ts. */
+    endpoint: z.unknown().optional(),
   })
   .refine((o) => o.roleArn !== undefined || (o.externalId === undefined && o.sessionName === undefined), {
     message: 'externalId and sessionName need a roleArn',
@@ -35,8 +38,8 @@ type AwsCredentials = NonNullable<EC2ClientConfig['credentials']>;
 export interface CredentialSpec {
   /** Changes whenever the referenced secret or the options change; holds no secret. */
   fingerprint: string;
-  /** Builds the SDK credentials; `undefined` = the SDK default chain. */
-  build(region: string): Promise<AwsCredentials | undefined>;
+  /** Builds the SDK credentials (STS reached as `endpoint` says); `undefined` = the SDK default chain. */
+  build(region: string, endpoint: AwsEndpoint): Promise<AwsCredentials | undefined>;
 }
 
 /** Reads the reference now (so a rotated secret gets a new fingerprint); builds credentials lazily. */
@@ -51,7 +54,7 @@ export async function readCredentialSpec(deps: ProviderDeps, ref: CredentialRef 
     .slice(0, 24);
   return {
     fingerprint,
-    async build(region) {
+    async build(region, endpoint) {
       if (!options.roleArn) return base;
       // Loaded only when a role is assumed: the package pulls in every credential provider.
       const { fromTemporaryCredentials, fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
@@ -66,12 +69,18 @@ export async function readCredentialSpec(deps: ProviderDeps, ref: CredentialRef 
         },
         clientConfig: {
           region,
-          ...(aws?.stsEndpoint || aws?.endpoint ? { endpoint: aws.stsEndpoint ?? aws.endpoint } : {}),
-          ...sdkCommonConfig(aws),
+          // An EC2 VPC endpoint serves EC2 only: STS gets its own (or the region's, FIPS or not).
+          ...stsEndpoint(endpoint, aws),
+          ...sdkCommonConfig(aws, endpoint),
         },
       });
     },
   };
+}
+
+function stsEndpoint(e: AwsEndpoint, o: AwsOverrides | undefined): { endpoint?: string } {
+  const url = e.stsUrl ?? (e.useFipsEndpoint ? undefined : (o?.stsEndpoint ?? o?.endpoint));
+  return url ? { endpoint: url } : {};
 }
 
 function parseOptions(ref: CredentialRef | null, name: string): AwsCredentialOptions {

@@ -28,7 +28,7 @@ export function createAzureNsgProvider(deps: ProviderDeps): FirewallProvider {
 
   async function open(resource: ResourceTarget): Promise<{ parsed: ParsedResource; api: NsgApi; signal: AbortSignal }> {
     const parsed = parseResource(resource);
-    const api = await forNsg(parsed.nsg, resource.credential, resource.name);
+    const api = await forNsg(parsed.nsg, resource);
     return { parsed, api, signal: AbortSignal.timeout(parsed.config.timeoutSeconds * 1000) };
   }
 

@@ -1,10 +1,11 @@
 import { NetworkManagementClient, type SecurityRule } from '@azure/arm-network';
 import { createNetworkManagement, type NetworkManagementClientOptionalParams } from '@azure/arm-network/api';
 import type { TokenCredential } from '@azure/core-auth';
-import type { CredentialRef } from '../../engine/ports.ts';
+import type { ResourceTarget } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
 import type { AzureNsgId } from './config.ts';
 import { resolveCredential } from './credential.ts';
+import { azureTarget } from './endpoint.ts';
 import { toProviderError } from './errors.ts';
 import type { RuleBody, RuleView } from './slots.ts';
 
@@ -37,30 +38,34 @@ interface CachedClient {
   rest?: ReturnType<typeof createNetworkManagement>;
 }
 
-/** One SDK client per (subscription, credential): they hold token caches and keep-alive agents. */
+/**
+ * One SDK client per (subscription, credential, cloud endpoints): they hold token caches and
+ * keep-alive agents. Two resources in different clouds get different clients (and tokens).
+ */
 export function createNsgApiFactory(deps: ProviderDeps) {
   const cache = new Map<string, CachedClient>();
   const o = deps.overrides?.azure;
-  const options: NetworkManagementClientOptionalParams = {
-    ...(o?.endpoint ? { endpoint: o.endpoint } : {}),
-    ...(o?.tlsCa ? { tlsOptions: { ca: o.tlsCa } } : {}),
-    retryOptions: { maxRetries: o?.maxRetries ?? 3, retryDelayInMs: o?.retryDelayMs ?? 800, maxRetryDelayInMs: 10_000 },
-    userAgentOptions: { userAgentPrefix: 'entryguard' },
-  };
-  // Unset: the SDK's 2 s, or the service's Retry-After (NRP sends 10 s).
-  const lro = o?.pollIntervalMs !== undefined ? { updateIntervalInMs: o.pollIntervalMs } : {};
 
-  return async function forNsg(nsg: AzureNsgId, ref: CredentialRef | null, resourceName: string): Promise<NsgApi> {
-    const resolved = await resolveCredential(ref, deps, resourceName);
-    const key = `${nsg.subscriptionId}|${resolved.key}`;
+  return async function forNsg(nsg: AzureNsgId, resource: ResourceTarget): Promise<NsgApi> {
+    const target = azureTarget(resource, deps);
+    const resolved = await resolveCredential(resource.credential, deps, resource.name, target);
+    const key = JSON.stringify([nsg.subscriptionId, resolved.key, target.armEndpoint ?? null, target.scope]);
     let entry = cache.get(key);
     if (!entry) {
+      const options: NetworkManagementClientOptionalParams = {
+        ...(target.armEndpoint ? { endpoint: target.armEndpoint } : {}),
+        credentials: { scopes: [target.scope] },
+        ...(o?.tlsCa ? { tlsOptions: { ca: o.tlsCa } } : {}),
+        retryOptions: { maxRetries: o?.maxRetries ?? 3, retryDelayInMs: o?.retryDelayMs ?? 800, maxRetryDelayInMs: 10_000 },
+        userAgentOptions: { userAgentPrefix: 'entryguard' },
+      };
       const credential = resolved.create();
       entry = { credential, network: new NetworkManagementClient(credential, nsg.subscriptionId, options), options };
       if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
       cache.set(key, entry);
     }
-    return bind(entry, nsg, lro);
+    // Unset: the SDK's 2 s, or the service's Retry-After (NRP sends 10 s).
+    return bind(entry, nsg, target.pollIntervalMs !== undefined ? { updateIntervalInMs: target.pollIntervalMs } : {});
   };
 }
 

@@ -24,6 +24,8 @@ export const AzureNsgConfig = z.strictObject({
   maxSourcePrefixes: z.number().int().min(1).max(4000).default(4000),
   /** How long one apply/list/verify may take in all, long-running operations included. */
   timeoutSeconds: z.number().positive().max(3600).default(300),
+  /** Endpoint settings (shared/cloud-endpoints.ts), checked together with the credential's in cloud/endpoints.ts. */
+  endpoint: z.unknown().optional(),
 });
 export type AzureNsgConfig = z.infer<typeof AzureNsgConfig>;
 

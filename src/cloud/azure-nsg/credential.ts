@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { ProviderError, type CredentialRef } from '../../engine/ports.ts';
 import type { ProviderDeps } from '../deps.ts';
 import { AzureClientSecret } from './config.ts';
+import type { AzureTarget } from './endpoint.ts';
 
 export interface ResolvedCredential {
   /** Identifies the identity and secret version, never the secret itself: the client cache key. */
@@ -18,10 +19,16 @@ export interface ResolvedCredential {
  * `options.managedIdentityClientId` for a user-assigned identity. The secret is re-read on each
  * call so a rotated secret is picked up; its hash is part of the key.
  */
-export async function resolveCredential(ref: CredentialRef | null, deps: ProviderDeps, resourceName: string): Promise<ResolvedCredential> {
+export async function resolveCredential(
+  ref: CredentialRef | null,
+  deps: ProviderDeps,
+  resourceName: string,
+  target: Pick<AzureTarget, 'authorityHost' | 'disableInstanceDiscovery'> = { disableInstanceDiscovery: false },
+): Promise<ResolvedCredential> {
   const o = deps.overrides?.azure;
   const common = {
-    ...(o?.authorityHost ? { authorityHost: o.authorityHost, disableInstanceDiscovery: true } : {}),
+    ...(target.authorityHost ? { authorityHost: target.authorityHost } : {}),
+    ...(target.disableInstanceDiscovery ? { disableInstanceDiscovery: true } : {}),
     ...(o?.tlsCa ? { tlsOptions: { ca: o.tlsCa } } : {}),
     ...(o?.maxRetries !== undefined || o?.retryDelayMs !== undefined
       ? { retryOptions: { maxRetries: o?.maxRetries, retryDelayInMs: o?.retryDelayMs } }
@@ -33,7 +40,7 @@ export async function resolveCredential(ref: CredentialRef | null, deps: Provide
   if (ref.secretRef === 'default') {
     const managedIdentityClientId = typeof ref.options.managedIdentityClientId === 'string' ? ref.options.managedIdentityClientId : undefined;
     return {
-      key: `default:${managedIdentityClientId ?? ''}`,
+      key: `default:${managedIdentityClientId ?? ''}:${target.authorityHost ?? ''}`,
       create: () => new DefaultAzureCredential({ ...common, ...(managedIdentityClientId ? { managedIdentityClientId } : {}) }),
     };
   }
@@ -52,7 +59,7 @@ export async function resolveCredential(ref: CredentialRef | null, deps: Provide
   const { tenantId, clientId, clientSecret } = parsed.data;
   const version = createHash('sha256').update(secret).digest('hex').slice(0, 16);
   return {
-    key: `sp:${tenantId}:${clientId}:${version}`,
+    key: `sp:${tenantId}:${clientId}:${version}:${target.authorityHost ?? ''}`,
     create: () => new ClientSecretCredential(tenantId, clientId, clientSecret, common),
   };
 }

@@ -9,7 +9,9 @@ import { NetworksClient } from '@google-cloud/compute/build/src/v1/networks_clie
 import { GoogleAuth, JWT } from 'google-auth-library';
 import { z } from 'zod';
 import { ProviderError, type ResourceTarget } from '../../engine/ports.ts';
+import { GcpEndpoint } from '../../shared/cloud-endpoints.ts';
 import type { CloudOverrides } from '../deps.ts';
+import { resolveEndpoint } from '../endpoints.ts';
 import { isUnauthenticated } from './errors.ts';
 
 export interface GcpClients {
@@ -39,8 +41,9 @@ export interface ClientCache {
 }
 
 /**
- * One set of clients per (project, credential). The secret is re-read on every call (env or file,
- * cheap) and fingerprinted, so a rotated key replaces the cached clients instead of being ignored.
+ * One set of clients per (project, credential, endpoints). The secret is re-read on every call (env
+ * or file, cheap) and fingerprinted, so a rotated key replaces the cached clients instead of being
+ * ignored. Endpoints come from the org file (`endpoint:`), else the test overrides.
  */
 export function createClientCache(
   secrets: { resolve(ref: string): Promise<string | undefined> },
@@ -52,14 +55,21 @@ export function createClientCache(
     async get(resource, project) {
       const cred = resource.credential;
       const useDefault = !cred || cred.secretRef === 'default';
+      const e = resolveEndpoint(GcpEndpoint, resource);
+      if (useDefault && e.tokenUrl) {
+        // Application Default Credentials get tokens their own way (metadata server, ADC file).
+        throw new ProviderError('INVALID_CONFIG', `resource "${resource.name}": endpoint.tokenUrl applies to service-account keys (env: or file: credentials), not to the default credentials`, { retryable: false });
+      }
+      const apiEndpoint = e.apiEndpoint ?? overrides?.endpoint;
+      const tokenUrl = e.tokenUrl ?? overrides?.tokenUri;
       const secret = useDefault ? undefined : await readKey(resource, secrets);
-      const slot = `${project}\0${useDefault ? 'default' : cred!.secretRef}`;
+      const slot = JSON.stringify([project, useDefault ? 'default' : cred!.secretRef, apiEndpoint ?? null, tokenUrl ?? null]);
       const fingerprint = secret ? createHash('sha256').update(secret.raw).digest('hex') : 'default';
       const hit = cache.get(slot);
       if (hit?.fingerprint === fingerprint) return hit.clients;
       if (hit) void closeClients(hit.clients);
-      const auth = secret ? createJwt(secret.key, overrides?.tokenUri) : new GoogleAuth({ scopes: [COMPUTE_SCOPE] });
-      const clients = buildClients(auth, project, cred?.name, overrides?.endpoint);
+      const auth = secret ? createJwt(secret.key, tokenUrl) : new GoogleAuth({ scopes: [COMPUTE_SCOPE] });
+      const clients = buildClients(auth, project, cred?.name, apiEndpoint);
       cache.set(slot, { fingerprint, clients });
       return clients;
     },
@@ -99,8 +109,8 @@ async function readKey(
 function createJwt(key: z.infer<typeof ServiceAccountKey>, tokenUri: string | undefined): JWT {
   const jwt = new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: [COMPUTE_SCOPE] });
   if (tokenUri) {
-    // Tests and the benchmark only: the library has no option for the token endpoint, so the
-    // grant request (signed with the real key, same body) is redirected on this client's transport.
+    // A Private Service Connect token endpoint (or an emulator): the library has no option for it,
+    // so the grant request (signed with the real key, same body) is redirected on this client's transport.
     jwt.transporter.interceptors.request.add({
       resolved: async (opts) => {
         if (String(opts.url) === GOOGLE_TOKEN_URL) opts.url = new URL(tokenUri);

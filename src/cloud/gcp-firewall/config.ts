@@ -24,6 +24,8 @@ export const GcpFirewallConfig = z.object({
    * same default for VPC rules, and configurable in case the project's limit differs.
    */
   maxSourceRanges: z.number().int().min(1).max(5000).default(5000),
+  /** Endpoint settings (shared/cloud-endpoints.ts), checked together with the credential's in cloud/endpoints.ts. */
+  endpoint: z.unknown().optional(),
 });
 export type GcpFirewallConfig = z.infer<typeof GcpFirewallConfig>;
 

@@ -86,7 +86,7 @@ export interface TestServiceAccount {
 /**
  * A service-account key generated at runtime (never a checked-in key), registered with the fake.
  * `token_uri` points at the fake for realism; google-auth-library 11 ignores it, which is why the
- * provider redirects the grant via deps.overrides.gcp.tokenUri.
+ * provider redirects the grant to the resource's `endpoint.tokenUrl` (or, in the kits, deps.overrides.gcp.tokenUri).
  */
 export function createServiceAccount(oauth: FakeOAuth, opts: { email?: string; project?: string; tokenUri: string }): TestServiceAccount {
   const email = opts.email ?? `entryguard-${randomBytes(3).toString('hex')}@${opts.project ?? 'eg-test'}.iam.gserviceaccount.com`;

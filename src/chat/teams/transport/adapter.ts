@@ -1,6 +1,7 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type TurnContext } from 'botbuilder';
 import { isLoopbackHost } from '../../../shared/ip.ts';
 import { ConversationRef, type OutgoingMessage } from '../types.ts';
+import { TEAMS_CLOUD_SETTINGS, type TeamsCloud } from './clouds.ts';
 import { refOf, toActivity, wrapTurn, type TeamsTurn } from './turn.ts';
 
 export interface TeamsTransportSettings {
@@ -14,6 +15,8 @@ export interface TeamsTransportSettings {
   openIdMetadataUrl?: string | undefined;
   tokenIssuer?: string | undefined;
   outboundToken?: ((audience: string) => Promise<string>) | undefined;
+  /** TEAMS_CLOUD: which Bot Framework (public, or US Government for GCC High and DoD). Default public. */
+  cloud?: TeamsCloud | undefined;
 }
 
 /**
@@ -66,21 +69,6 @@ class EntryGuardAdapter extends CloudAdapter {
   }
 }
 
-/**
- * botbuilder's public-cloud endpoints (AuthenticationConstants in botframework-connector 4.23.3).
- * Setting any one of them switches botbuilder to "all parameters are explicit", so overriding
- * the OpenID URL (tests) means passing the full set; production passes the same values.
- */
-const PUBLIC_CLOUD = {
-  ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',
-  ToChannelFromBotOAuthScope: 'https://api.botframework.com',
-  ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
-  OAuthUrl: 'https://api.botframework.com',
-  ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
-  ToBotFromEmulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
-  CallerId: 'urn:botframework:azure',
-};
-
 /** botbuilder reports most token problems as AuthenticationError (401) but lets jsonwebtoken's own errors (bad signature) escape. */
 const isAuthFailure = (err: unknown): boolean =>
   (err as { statusCode?: number }).statusCode === 401 || ['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError'].includes((err as Error).name);
@@ -108,13 +96,16 @@ function tokenCredentialsFactory(appId: string, getToken: (audience: string) => 
  */
 export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport {
   const appId = s.appId ?? '';
+  // Setting any one endpoint switches botbuilder to "all parameters are explicit", so overriding
+  // the OpenID URL (tests) means passing the full set; production passes the cloud's own values.
+  const endpoints = TEAMS_CLOUD_SETTINGS[s.cloud ?? 'public'].auth;
   const auth = new ConfigurationBotFrameworkAuthentication(
     {
       MicrosoftAppId: appId,
       MicrosoftAppPassword: s.appPassword ?? '',
       MicrosoftAppType: appId ? (s.tenantId ? 'SingleTenant' : 'MultiTenant') : '',
       MicrosoftAppTenantId: s.tenantId ?? '',
-      ...PUBLIC_CLOUD,
+      ...endpoints,
       ...(s.openIdMetadataUrl ? { ToBotFromChannelOpenIdMetadataUrl: s.openIdMetadataUrl } : {}),
       ...(s.tokenIssuer ? { ToBotFromChannelTokenIssuer: s.tokenIssuer } : {}),
     },
@@ -141,7 +132,7 @@ export function createTeamsTransport(s: TeamsTransportSettings): TeamsTransport 
 
   // The token audience for new conversations: botbuilder uses an empty string as given (no default),
   // which would ask Entra for a token for "/.default".
-  const audience = PUBLIC_CLOUD.ToChannelFromBotOAuthScope;
+  const audience = endpoints.ToChannelFromBotOAuthScope;
   const bot = () => ({ id: `28:${appId || 'entryguard-local'}`, name: 'EntryGuard' });
 
   return {
