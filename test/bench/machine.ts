@@ -49,10 +49,12 @@ export function waitSampler(sql: postgres.Sql, everyMs = 20) {
   let samples = 0;
   let running = true;
   const loop = (async () => {
+    // A failed sample (the pool closing under a failed scenario) ends the sampling, never the run.
     while (running) {
       const rows = await sql<{ w: string; n: number }[]>`
         select coalesce(wait_event_type || ':' || wait_event, 'CPU') as w, count(*)::int as n
-        from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid() group by 1`;
+        from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid() group by 1`.catch(() => undefined);
+      if (!rows) break;
       samples++;
       for (const r of rows) counts.set(r.w, (counts.get(r.w) ?? 0) + r.n);
       await new Promise((r) => setTimeout(r, everyMs));
@@ -71,7 +73,9 @@ export function waitSampler(sql: postgres.Sql, everyMs = 20) {
  * pg_stat_statements, when the server loaded it (the embedded bench server does: run.ts restarts
  * it with shared_preload_libraries): reset before a scenario, top statements by total time after.
  */
-export async function statementStats(sql: postgres.Sql): Promise<{ reset(): Promise<void>; top(n: number): Promise<StatementCost[]> } | undefined> {
+export async function statementStats(
+  sql: postgres.Sql,
+): Promise<{ reset(): Promise<void>; top(n: number): Promise<StatementCost[]>; totalCalls(): Promise<number> } | undefined> {
   try {
     await sql`create extension if not exists pg_stat_statements`;
     await sql`select pg_stat_statements_reset()`;
@@ -81,6 +85,12 @@ export async function statementStats(sql: postgres.Sql): Promise<{ reset(): Prom
   return {
     async reset() {
       await sql`select pg_stat_statements_reset()`;
+    },
+    async totalCalls() {
+      const [row] = await sql<{ n: number }[]>`
+        select coalesce(sum(calls), 0)::int as n from pg_stat_statements s join pg_database d on d.oid = s.dbid
+        where d.datname = current_database() and query not like '%pg_stat_activity%'`;
+      return row!.n;
     },
     async top(n) {
       return sql<StatementCost[]>`

@@ -25,7 +25,8 @@ export async function profiledBurst(
     users: BenchUser[];
     providerCalls: () => Record<string, number>;
     statements: Awaited<ReturnType<typeof statementStats>>;
-    profile: boolean;
+    /** A name for the V8 CPU profile (.data/NAME.cpuprofile), or none. */
+    profile: string | undefined;
     delay: number;
   },
 ) {
@@ -36,12 +37,14 @@ export async function profiledBurst(
   await opts.statements?.reset();
   const waits = waitSampler(env.admin);
   const cpu = await cpuMeter(env.admin);
-  const prof = opts.profile ? await cpuProfile(path.resolve('.data/bench-burst.cpuprofile')) : undefined;
-  const b = await burst(env, { users: opts.users, providerCalls: opts.providerCalls });
+  const prof = opts.profile ? await cpuProfile(path.resolve(`.data/${opts.profile}.cpuprofile`)) : undefined;
+  // The samplers stop whatever happens: they must not outlive a failed burst.
+  const b = await burst(env, { users: opts.users, providerCalls: opts.providerCalls }).finally(() => waits.stop());
   const profile = await prof?.stop();
-  const used = await cpu.stop();
   const waited = await waits.stop();
-  const top = await opts.statements?.top(10);
+  const used = await cpu.stop();
+  const top = await opts.statements?.top(12);
+  const calls = await opts.statements?.totalCalls();
 
   const egRate = (n / b.allAcceptedMs) * 1000;
   const target = n === 500 ? '≤ 1700 ms (≥ 300 starts/s)' : '';
@@ -53,15 +56,15 @@ export async function profiledBurst(
   row('  CPU during the burst: node (server + worker + client) / Postgres', `${ms(used.nodeMs)} / ${ms(used.pgMs)}`, `wall ${ms(used.wallMs)} × 2 cores`);
 
   const lines: string[] = [];
-  if (top) {
-    lines.push('Postgres statements by total time (pg_stat_statements):');
+  if (top && calls !== undefined) {
+    lines.push(`Postgres statements by total time (pg_stat_statements; ${calls} executed in all, ${(calls / n).toFixed(1)} per start, worker included):`);
     for (const s of top) lines.push(`  ${String(s.total_ms).padStart(7)} ms  ${String(s.calls).padStart(6)} calls  ${s.mean_ms.toFixed(2).padStart(7)} ms avg  ${s.query}`);
   }
   const samples = Math.max(1, waited.samples);
   lines.push(`Active backends by wait, averaged over ${waited.samples} samples of pg_stat_activity (CPU = not waiting):`);
   for (const [w, c] of waited.top) lines.push(`  ${(c / samples).toFixed(2).padStart(6)}  ${w}`);
   if (profile) {
-    lines.push('Node CPU profile (.data/bench-burst.cpuprofile), self time by area:');
+    lines.push(`Node CPU profile (.data/${opts.profile}.cpuprofile), self time by area:`);
     for (const a of profile.areas) lines.push(`  ${a.percent.toFixed(1).padStart(5)} %  ${a.what}`);
     lines.push('… and by function:');
     for (const f of profile.functions) lines.push(`  ${f.percent.toFixed(1).padStart(5)} %  ${f.what}`);

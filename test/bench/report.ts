@@ -12,6 +12,8 @@ export function createReport() {
   return {
     row(metric: string, value: string, target: string) {
       rows.push({ metric, value, target, load: loadAvg() });
+      // As it happens too: a full run takes minutes.
+      process.stderr.write(`${metric.trim()}: ${value}  (target ${target || '—'}, load ${loadAvg()})\n`);
     },
     note(text: string) {
       notes.push(text);

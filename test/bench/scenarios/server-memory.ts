@@ -49,7 +49,8 @@ export async function serverMemory(serverUrl: string, lab: CloudLab, opts: { fro
     });
     const entry = path.join(root, 'test/bench/server-process.mjs');
     const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-    const argv = opts.from === 'dist' ? [entry] : ['--import', tsx, entry];
+    const flags = process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+    const argv = [...flags, ...(opts.from === 'dist' ? [entry] : ['--import', tsx, entry])];
     const env = cliEnv({
       DATABASE_URL: url.toString(),
       HOST: '127.0.0.1',
