@@ -8,6 +8,8 @@ export interface BenchUser {
   orgId: string;
   email: string;
   key: string;
+  /** The resources this user's role opens. */
+  resourceIds: string[];
 }
 
 /** Creates the resources a scenario opens (in-memory firewalls by default, or the cloud emulators'). */
@@ -20,20 +22,37 @@ export const memoryResources: ResourceSeeder = async (db, orgId, count) => {
 };
 
 /**
- * An org on the team plan (no concurrency limit), `users` members of one role over `resources`
- * resources. The per-person throttle is set out of reach: benchmarks and the soak measure the
- * engine, and start many sessions per person on purpose.
+ * An org on the team plan (no concurrency limit), `users` members over `resources` resources: one
+ * role holding them all, or with `perUser`, one role per window of `perUser` consecutive
+ * resources (user i in window i mod windows), so a burst over many firewalls opens a few each.
+ * The per-person throttle is set out of reach: benchmarks and the soak measure the engine, and
+ * start many sessions per person on purpose.
  */
-export async function seedBenchOrg(db: Db, opts: { users: number; resources: number; seed?: ResourceSeeder }) {
+export async function seedBenchOrg(db: Db, opts: { users: number; resources: number; seed?: ResourceSeeder; perUser?: number }) {
   const org = await seedOrg(db, { plan: 'team', settings: { actionsPerMinute: 1_000_000 } });
   const resources = await (opts.seed ?? memoryResources)(db, org.id, opts.resources);
-  const users: BenchUser[] = [];
-  for (let i = 0; i < opts.users; i++) {
-    const u = await seedUser(db, org.id, { email: `bench-${i}@example.com` });
-    const key = await db.transaction((tx) => createApiKey(tx, { orgId: org.id, userId: u.id, name: 'bench', scopes: [...API_SCOPES], now: new Date(), actor: systemActor(org.id, 'bench') }));
-    users.push({ id: u.id, orgId: org.id, email: u.email, key: key.token });
+  const users: BenchUser[] = new Array<BenchUser>(opts.users);
+  // A few at a time: thousands of users one by one take minutes on a loaded machine.
+  for (let from = 0; from < opts.users; from += 8) {
+    await Promise.all(
+      Array.from({ length: Math.min(8, opts.users - from) }, async (_x, k) => {
+        const i = from + k;
+        const u = await seedUser(db, org.id, { email: `bench-${i}@example.com` });
+        const key = await db.transaction((tx) => createApiKey(tx, { orgId: org.id, userId: u.id, name: 'bench', scopes: [...API_SCOPES], now: new Date(), actor: systemActor(org.id, 'bench') }));
+        users[i] = { id: u.id, orgId: org.id, email: u.email, key: key.token, resourceIds: [] };
+      }),
+    );
   }
-  await seedRole(db, org.id, { members: users.map((u) => u.id), resources: resources.map((r) => r.id) });
+  const perUser = Math.min(opts.perUser ?? resources.length, resources.length);
+  const windows = perUser === resources.length ? 1 : Math.ceil(resources.length / perUser);
+  for (let w = 0; w < windows; w++) {
+    const members = users.filter((_u, i) => i % windows === w).map((u) => u.id);
+    const own = Array.from({ length: perUser }, (_x, k) => resources[(w * perUser + k) % resources.length]!.id);
+    await seedRole(db, org.id, { members, resources: own });
+    users.forEach((u, i) => {
+      if (i % windows === w) u.resourceIds = own;
+    });
+  }
   return { org, resources, users };
 }
 

@@ -12,15 +12,6 @@ export interface Row {
   target: string;
 }
 
-export function printTable(title: string, rows: Row[]): void {
-  const w = [Math.max(6, ...rows.map((r) => r.metric.length)), Math.max(5, ...rows.map((r) => r.value.length)), Math.max(6, ...rows.map((r) => r.target.length))];
-  const line = (a: string, b: string, c: string) => `| ${a.padEnd(w[0]!)} | ${b.padStart(w[1]!)} | ${c.padEnd(w[2]!)} |`;
-  console.log(`\n${title}\n`);
-  console.log(line('metric', 'value', 'target'));
-  console.log(`|${'-'.repeat(w[0]! + 2)}|${'-'.repeat(w[1]! + 2)}:|${'-'.repeat(w[2]! + 2)}|`);
-  for (const r of rows) console.log(line(r.metric, r.value, r.target));
-}
-
 export const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 /** Samples this process's RSS until stopped; returns the peak in MiB. */
