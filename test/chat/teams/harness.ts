@@ -119,3 +119,21 @@ export function claimUrlOf(activity: Record<string, unknown> | undefined): strin
   if (!m) throw new Error(`no claim link in ${JSON.stringify(activity)}`);
   return m[0];
 }
+
+/** What a person reads in a message: its text and every TextBlock of its card (times appear as {{DATE(…)}} functions). */
+export function textOf(activity: Record<string, unknown> | undefined): string {
+  const blocks: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      if (o.type === 'TextBlock' && typeof o.text === 'string') blocks.push(o.text);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(activity?.attachments);
+  return [typeof activity?.text === 'string' ? activity.text : '', ...blocks].filter(Boolean).join('\n');
+}
+
+/** A session card (not a reply naming the session): it carries the state badge. */
+export const isSessionCard = (activity: Record<string, unknown> | undefined): boolean => JSON.stringify(activity?.attachments ?? []).includes('"id":"state"');
