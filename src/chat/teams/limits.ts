@@ -23,8 +23,11 @@ export const TEAMS_LIMITS = {
 export const TEAMS_MESSAGE_BYTES = 28 * 1024;
 export const CARD_BUDGET_BYTES = 20 * 1024;
 
-/** List lengths: resource lines on a session card, failures in a reply, names on an approval card, rows of `status`. */
-export const LIST_LIMITS = { cardResources: 25, failures: 10, names: 30, sessions: 25 } as const;
+/** List lengths: resource lines on a session card, failures in a reply, names (resources, roles) in one line, rows of `status`. */
+export const LIST_LIMITS = { cardResources: 25, failures: 10, names: 30, waitingRoles: 10, sessions: 25 } as const;
+
+/** How much of a card's budget its long lists may take (UTF-8 bytes of their text). */
+export const LIST_BUDGET_BYTES = { cardResources: 10 * 1024, failures: 6 * 1024, names: 4 * 1024, sessions: 12 * 1024 } as const;
 
 /**
  * The first `max` items, and "…and N more" for the rest: the one way every list is cut.
@@ -33,4 +36,26 @@ export const LIST_LIMITS = { cardResources: 25, failures: 10, names: 30, session
 export function capList<T>(items: readonly T[], max: number): { shown: T[]; more: string | undefined } {
   if (items.length <= max) return { shown: [...items], more: undefined };
   return { shown: items.slice(0, max), more: `…and ${items.length - max} more` };
+}
+
+/**
+ * Like capList, and also stops before the text of the lines shown passes `budgetBytes` (UTF-8,
+ * with JSON's escaping: a line of emoji or of quotes weighs more than its length says).
+ */
+export function fitList(items: readonly string[], max: number, budgetBytes: number): { shown: string[]; more: string | undefined } {
+  const shown: string[] = [];
+  let used = 0;
+  for (const item of items) {
+    const bytes = Buffer.byteLength(JSON.stringify(item));
+    if (shown.length >= max || used + bytes > budgetBytes) break;
+    shown.push(item);
+    used += bytes;
+  }
+  return { shown, more: shown.length < items.length ? `…and ${items.length - shown.length} more` : undefined };
+}
+
+/** Names in one line ("a, b, c …and 3 more"), within the names budget. */
+export function nameList(names: readonly string[], max: number = LIST_LIMITS.names): string {
+  const { shown, more } = fitList(names, max, LIST_BUDGET_BYTES.names);
+  return `${shown.join(', ')}${more ? ` ${more}` : ''}`;
 }

@@ -3,7 +3,7 @@ import type { StartOptions } from '../../engine/start-options.ts';
 import { card, textBlock } from './cards/elements.ts';
 import { cardTime, durationText, shortId, stateBadge } from './format.ts';
 import { teamsCode, teamsText } from './escape.ts';
-import { capList, LIST_LIMITS } from './limits.ts';
+import { fitList, LIST_BUDGET_BYTES, LIST_LIMITS, nameList } from './limits.ts';
 import type { OutgoingMessage } from './types.ts';
 
 export function helpReply(isAdmin: boolean): OutgoingMessage {
@@ -33,7 +33,7 @@ export function usageReply(options: StartOptions, about: string, input: string):
 }
 
 export function resourcesReply(options: StartOptions): OutgoingMessage {
-  const { shown, more } = capList(options.resources.map((r) => `- ${teamsText(r.name)} (${teamsText(r.kind)})`), LIST_LIMITS.names);
+  const { shown, more } = fitList(options.resources.map((r) => `- ${teamsText(r.name)} (${teamsText(r.kind)})`), LIST_LIMITS.names, LIST_BUDGET_BYTES.names);
   const list = [...shown, ...(more ? [more] : [])].join('\n') || '_none – ask an admin for a role_';
   const approval = options.needsApproval ? '\n\nA start needs an approver’s OK first.' : '';
   return { text: `A start would open:\n\n${list}\n\nDurations you may pick: ${offered(options)}.${approval}` };
@@ -42,12 +42,13 @@ export function resourcesReply(options: StartOptions): OutgoingMessage {
 /** Running sessions, one line each, as a card so their end times show in the reader's time zone. */
 export function sessionsReply(views: SessionView[], opts: { empty: string; withOwner?: boolean }): OutgoingMessage {
   if (views.length === 0) return { text: opts.empty };
-  const { shown, more } = capList(views, LIST_LIMITS.sessions);
-  const lines = shown.map((v) => {
+  const all = views.map((v) => {
     const until = v.expiresAt && v.state !== 'AWAITING_CONFIRMATION' && v.state !== 'AWAITING_APPROVAL' ? ` – until ${cardTime(v.expiresAt)}` : '';
     const owner = opts.withOwner ? ` – ${teamsText(v.userEmail)}` : '';
-    const waiting = v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length ? ` (waiting for ${v.approval.waitingFor.map((r) => teamsText(r)).join(', ')})` : '';
-    return textBlock(`**${shortId(v.id)}** ${stateBadge(v.state).label}${waiting}${until}${owner}`, { spacing: 'Small' });
+    const waiting = v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length ? ` (waiting for ${nameList(v.approval.waitingFor.map((r) => teamsText(r)), 3)})` : '';
+    return `**${shortId(v.id)}** ${stateBadge(v.state).label}${waiting}${until}${owner}`;
   });
+  const { shown, more } = fitList(all, LIST_LIMITS.sessions, LIST_BUDGET_BYTES.sessions);
+  const lines = shown.map((l) => textBlock(l, { spacing: 'Small' }));
   return { card: card([...lines, ...(more ? [textBlock(more, { isSubtle: true })] : [])]) };
 }

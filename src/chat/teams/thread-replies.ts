@@ -4,7 +4,7 @@ import { notice } from './cards/elements.ts';
 import { warningCard } from './cards/warning-card.ts';
 import { teamsText } from './escape.ts';
 import { cardTime, failureReasons, sessionName } from './format.ts';
-import { capList, LIST_LIMITS, TEAMS_LIMITS } from './limits.ts';
+import { fitList, LIST_BUDGET_BYTES, LIST_LIMITS, nameList, TEAMS_LIMITS } from './limits.ts';
 import type { OutgoingMessage } from './types.ts';
 
 export interface TeamsReply {
@@ -71,14 +71,11 @@ export function sessionReplies(ctx: ChatSessionContext, event: SessionEvent): Te
 
 /** The failed rules as a list, cut to a readable length. */
 function failures(ctx: ChatSessionContext): string {
-  const { shown, more } = capList(failureReasons(ctx.view), LIST_LIMITS.failures);
+  const { shown, more } = fitList(failureReasons(ctx.view), LIST_LIMITS.failures, LIST_BUDGET_BYTES.failures);
   return [...shown.map((l) => `- ${l}`), ...(more ? [more] : [])].join('\n');
 }
 
-const names = (roles: string[]): string => {
-  const { shown, more } = capList(roles.map((r) => teamsText(r)), LIST_LIMITS.names);
-  return `${shown.join(', ')}${more ? ` ${more}` : ''}`;
-};
+const names = (roles: string[]): string => nameList(roles.map((r) => teamsText(r)), LIST_LIMITS.waitingRoles);
 
 /** "alice@…" for one role; "alice@… (ops-a), bob@… (ops-b)" when several roles approved. */
 function approvedBy(ctx: ChatSessionContext): string {

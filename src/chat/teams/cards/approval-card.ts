@@ -2,7 +2,7 @@ import type { ChatSessionContext, RoleApprovalContext } from '../../../engine/ch
 import { VERB } from '../ids.ts';
 import { teamsText } from '../escape.ts';
 import { cardTime, durationText, ipsText, sessionName } from '../format.ts';
-import { capList, LIST_LIMITS, TEAMS_LIMITS } from '../limits.ts';
+import { LIST_LIMITS, nameList, TEAMS_LIMITS } from '../limits.ts';
 import type { AdaptiveCard } from '../types.ts';
 import { card, executeAction, facts, textBlock } from './elements.ts';
 
@@ -20,14 +20,14 @@ const OUTCOME: Record<string, string> = {
 export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext): AdaptiveCard {
   const v = ctx.view;
   const pending = role.status === 'PENDING' && v.state === 'AWAITING_APPROVAL';
-  const { shown, more } = capList([...new Set(v.rules.map((r) => r.resourceName))].map((n) => teamsText(n)), LIST_LIMITS.names);
+  const resources = nameList([...new Set(v.rules.map((r) => r.resourceName))].map((n) => teamsText(n)));
   const body: unknown[] = [
     textBlock(`Access request (${sessionName(v.id)}) from ${teamsText(ctx.requester.email)}`, { weight: 'Bolder', size: 'Medium' }),
     textBlock(`Approval for role **${teamsText(role.roleName)}**`, { id: 'role' }),
     facts([
       ['Duration', durationText(v.durationMinutes)],
       ['Addresses', ipsText(v)],
-      ['Resources', `${shown.join(', ') || 'none'}${more ? ` ${more}` : ''}`],
+      ['Resources', resources || 'none'],
     ]),
   ];
   if (pending) {
@@ -47,7 +47,7 @@ function outcomeText(ctx: ChatSessionContext, role: RoleApprovalContext): string
   const when = role.decider?.at ? `, ${cardTime(role.decider.at)}` : '';
   const reason = role.reason && role.status === 'DENIED' ? ` – “${teamsText(role.reason, TEAMS_LIMITS.reason)}”` : '';
   if (role.status === 'APPROVED' || role.status === 'DENIED') {
-    const waiting = ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.waitingFor.length ? ` – still waiting for ${ctx.view.approval.waitingFor.map((r) => teamsText(r)).join(', ')}` : '';
+    const waiting = ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.waitingFor.length ? ` – still waiting for ${nameList(ctx.view.approval.waitingFor.map((r) => teamsText(r)), LIST_LIMITS.waitingRoles)}` : '';
     return `${OUTCOME[role.status]}${who}${when}${reason}${waiting}`;
   }
   if (role.status === 'TIMED_OUT') return OUTCOME.TIMED_OUT!;

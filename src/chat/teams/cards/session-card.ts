@@ -5,7 +5,7 @@ import { MINUTE_MS } from '../../../shared/clock.ts';
 import { teamsText } from '../escape.ts';
 import { cardTime, durationText, ipsText, resourceLines, sessionName, stateBadge } from '../format.ts';
 import { EXTEND_CHOICES_MINUTES, VERB, type CardKind } from '../ids.ts';
-import { capList, LIST_LIMITS } from '../limits.ts';
+import { fitList, LIST_BUDGET_BYTES, LIST_LIMITS, nameList } from '../limits.ts';
 import type { AdaptiveCard } from '../types.ts';
 import { card, executeAction, facts, textBlock } from './elements.ts';
 
@@ -50,9 +50,9 @@ export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>,
     ['Addresses', ipsText(v)],
     ['Duration', durationText(totalMinutes(v))],
   ];
-  if (v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length) pairs.push(['Waiting for', v.approval.waitingFor.map((r) => teamsText(r)).join(', ')]);
+  if (v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length) pairs.push(['Waiting for', nameList(v.approval.waitingFor.map((r) => teamsText(r)), LIST_LIMITS.waitingRoles)]);
   if (v.endedReason) pairs.push(['How it ended', ENDED_HOW[v.endedReason] ?? 'Stopped']);
-  const { shown, more } = capList(resourceLines(v), LIST_LIMITS.cardResources);
+  const { shown, more } = fitList(resourceLines(v), LIST_LIMITS.cardResources, LIST_BUDGET_BYTES.cardResources);
   const body: unknown[] = [
     textBlock(`EntryGuard ${sessionName(v.id)}`, { weight: 'Bolder', size: 'Medium' }),
     textBlock(badge.label, { color: badge.color, weight: 'Bolder', id: 'state' }),

@@ -2,7 +2,7 @@ import type { StartOptions } from '../../../engine/start-options.ts';
 import { teamsText } from '../escape.ts';
 import { durationText } from '../format.ts';
 import { VERB } from '../ids.ts';
-import { capList, LIST_LIMITS, TEAMS_LIMITS } from '../limits.ts';
+import { nameList, TEAMS_LIMITS } from '../limits.ts';
 import type { AdaptiveCard } from '../types.ts';
 import { card, executeAction, textBlock } from './elements.ts';
 
@@ -16,11 +16,9 @@ export const FORM_INPUT = { duration: 'duration', reason: 'reason' } as const;
 export function startForm(options: StartOptions, defaultMinutes?: number): AdaptiveCard {
   const offered = options.offeredMinutes;
   const chosen = defaultMinutes !== undefined && offered.includes(defaultMinutes) ? defaultMinutes : offered[0];
-  const names = options.resources.map((r) => `${teamsText(r.name)} (${teamsText(r.kind)})`);
-  const { shown, more } = capList(names, LIST_LIMITS.names);
   const body: unknown[] = [
     textBlock('Start an EntryGuard session', { weight: 'Bolder', size: 'Medium' }),
-    textBlock(`Opens your address on: ${shown.join(', ')}${more ? ` ${more}` : ''}`, { id: 'resources' }),
+    textBlock(`Opens your address on: ${nameList(options.resources.map((r) => `${teamsText(r.name)} (${teamsText(r.kind)})`)) || 'nothing yet – ask an admin for a role'}`, { id: 'resources' }),
   ];
   if (options.needsApproval) body.push(textBlock('An approver must agree before anything opens.', { isSubtle: true }));
   if (offered.length === 0) {
