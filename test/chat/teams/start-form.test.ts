@@ -159,3 +159,42 @@ describe('Extend by a chosen amount', () => {
     expect(cardIn(h.connector.latest(card))?.actions).toBeUndefined();
   });
 });
+
+describe('the whole flow from the welcome card', () => {
+  it('welcome → Start → form → link → ACTIVE → Extend 2h → Stop, every message current at each step', async () => {
+    const install = { ...personalMessage(h.connector.serviceUrl, ALICE, ''), type: 'conversationUpdate', text: undefined, membersAdded: [{ id: '28:00000000-0000-0000-0000-00000000b07a' }] };
+    const from = chat().length;
+    const [welcome] = await say('', install);
+    let before = chat().length;
+    await click(welcome!, VERB.startForm, { card: 'welcome' });
+    const form = chat().slice(before)[0]!;
+    const start = actionsOf(cardIn(form.versions[0])).find((a) => a.verb === VERB.sessionStart)!;
+    const link = (await click(form, VERB.sessionStart, { ...start.data, duration: '60', reason: 'deploy' })).value as Record<string, unknown>;
+    before = chat().length;
+    expect(await h.confirmClaim(String(actionsOf(link)[0]!.url), '203.0.113.77')).toBe(200);
+    await h.runJobs();
+    const s = await latestSession();
+    expect(s.state).toBe('ACTIVE');
+    const card = chat().slice(before).find((m) => isSessionCard(m.versions[0]))!;
+    expect(textOf(h.connector.latest(card))).toContain('Active');
+    expect(textOf(h.connector.latest(form))).toContain('This link was used');
+    expect(chat().slice(before).map((m) => textOf(h.connector.latest(m)))).toContainEqual(expect.stringContaining(`Access is open until {{DATE(`));
+
+    const extend2h = actionsOf(cardIn(h.connector.latest(card))).find((a) => a.title === 'Extend 2h')!;
+    const answer = (await click(card, VERB.sessionExtend, extend2h.data!)).value as Record<string, unknown>;
+    await h.runJobs();
+    const extended = await latestSession();
+    expect(extended.expiresAt!.getTime() - s.expiresAt!.getTime()).toBe(2 * HOUR_MS);
+    expect(JSON.stringify(cardIn(h.connector.latest(card)))).toEqual(JSON.stringify(answer));
+    expect(JSON.stringify(answer)).toContain('"value":"3h"');
+
+    await click(card, VERB.sessionStop, { sessionId: s.id, card: 'session' });
+    await h.runJobs();
+    expect((await latestSession()).state).toBe('CANCELLED');
+    expect(textOf(h.connector.latest(card))).toContain('Stopped');
+    expect(chat().filter((m) => textOf(h.connector.latest(m)).includes(`session ${s.id.slice(0, 8)} ended: it was stopped. Access is closed.`))).toHaveLength(1);
+    // Of this flow's messages only the welcome keeps buttons (they still apply): no card shows Active with live buttons.
+    const live = chat().slice(from).filter((m) => m.id !== welcome!.id && cardIn(h.connector.latest(m))?.actions);
+    expect(live.map((m) => textOf(h.connector.latest(m)))).toEqual([]);
+  });
+});
