@@ -90,13 +90,14 @@ async function act(deps: TeamsHandlerDeps, turn: TeamsTurn, a: InboundActivity, 
 
 /** The clicked card as it reads now: a warning stays a warning, an approval card an approval card. */
 async function cardAfter(deps: TeamsHandlerDeps, ctx: ChatSessionContext, verb: Verb, data: ActionData) {
+  const parsed = TeamsOrigin.safeParse(await loadSessionOrigin(deps.engine.db, ctx.view.id));
+  const origin = parsed.success ? parsed.data : undefined;
   if (verb === VERB.approvalApprove || verb === VERB.approvalDeny || data.card === 'approval') {
     const role = ctx.approvals.find((r) => r.roleId === data.roleId) ?? ctx.approvals[0];
-    if (role) return approvalCard(ctx, role);
+    if (role) return approvalCard(ctx, role, { reason: origin?.reason });
   }
   if (data.card === 'warning' && typeof data.ifExpiresAt === 'number') return warningCard(ctx.view, new Date(data.ifExpiresAt));
-  const origin = TeamsOrigin.safeParse(await loadSessionOrigin(deps.engine.db, ctx.view.id));
-  return sessionCard(ctx, { refreshFor: origin.success ? [origin.data.userId] : [] });
+  return sessionCard(ctx, { refreshFor: origin ? [origin.userId] : [], reason: origin?.reason });
 }
 
 /** The form's Start: its claim link replaces the form (so the form's message is the link's). */

@@ -40,7 +40,7 @@ export function createTeamsNotifier(deps: { db: Db; transport: TeamsTransport; d
         await syncTracked(db, transport, ctx, cardRef, deps.logger);
       }
       // The requester's serviceUrl is their tenant's region; approvers are in the same tenant.
-      const approvers = await syncApprovalCards(db, transport, ctx, refs, { tenantId, serviceUrl: origin?.serviceUrl ?? deps.defaultServiceUrl }, deps.logger);
+      const approvers = await syncApprovalCards(db, transport, ctx, refs, { tenantId, serviceUrl: origin?.serviceUrl ?? deps.defaultServiceUrl, reason: origin?.reason }, deps.logger);
       if (origin && cardRef && approvers.unreachable.length) await postReplies(db, transport, cardRef, origin, [unreachableApproversReply(ctx, approvers.unreachable)]);
     },
   };
@@ -68,19 +68,19 @@ async function syncApprovalCards(
   transport: TeamsTransport,
   ctx: ChatSessionContext,
   refs: ChatMessageRef[],
-  where: { tenantId: string; serviceUrl: string },
+  where: { tenantId: string; serviceUrl: string; reason: string | undefined },
   logger?: Logger,
 ): Promise<{ unreachable: string[] }> {
   const cards = refs.filter((r) => r.kind === 'approval_card');
   const post = async (channelId: string, rendered: AdaptiveCard, roleName: string) =>
-    transport.postToChannel({ ...where, channelId }, { card: rendered }).catch((err: unknown) => {
+    transport.postToChannel({ tenantId: where.tenantId, serviceUrl: where.serviceUrl, channelId }, { card: rendered }).catch((err: unknown) => {
       // A channel the bot is not in (or that is gone) will not heal by retrying; say so and go on.
       if (!isCannotPostThere(err)) throw err;
       logger?.warn({ channelId, sessionId: ctx.view.id, role: roleName, status: (err as { statusCode?: number }).statusCode }, 'teams: cannot post the approval request in this channel; add the app to its team');
       return undefined;
     });
   const asked = await askApprovers(ctx, 'teams', cards, async (channelId, role) => {
-    const rendered = approvalCard(ctx, role);
+    const rendered = approvalCard(ctx, role, { reason: where.reason });
     const result = await post(channelId, rendered, role.roleName);
     if (!result) return false;
     await saveMessageRef(db, {
@@ -98,7 +98,7 @@ async function syncApprovalCards(
   for (const row of cards) {
     const role = ctx.approvals.find((a) => a.id === row.approvalId) ?? ctx.approvals[0];
     if (!role) continue;
-    const rendered = approvalCard(ctx, role);
+    const rendered = approvalCard(ctx, role, { reason: where.reason });
     if ((await updateIfChanged(db, transport, row, rendered)) !== 'gone') continue;
     // Someone deleted the card: approvers see the request (or its outcome) in a new post.
     const result = await post(row.channel, rendered, role.roleName);
@@ -129,7 +129,7 @@ async function sendOrReopen(transport: TeamsTransport, origin: TeamsOrigin, ref:
 }
 
 async function syncSessionCard(db: Db, transport: TeamsTransport, ctx: ChatSessionContext, refs: ChatMessageRef[], origin: TeamsOrigin): Promise<ChatMessageRef> {
-  const rendered = sessionCard(ctx, { refreshFor: [origin.userId] });
+  const rendered = sessionCard(ctx, { refreshFor: [origin.userId], reason: origin.reason });
   const existing = refs.find((r) => r.kind === 'session_card');
   if (existing) {
     if ((await updateIfChanged(db, transport, existing, rendered)) !== 'gone') return existing;

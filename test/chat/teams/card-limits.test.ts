@@ -54,8 +54,8 @@ function everything(): [string, OutgoingMessage][] {
   const out: [string, OutgoingMessage][] = [];
   for (const s of STATES) {
     const ctx = worstContext(s);
-    out.push([`session card ${s}`, { card: sessionCard(ctx, { refreshFor: Array.from({ length: 100 }, (_, i) => `29:${i}`) }) }]);
-    out.push([`approval card ${s}`, { card: approvalCard(ctx, ctx.approvals[0]!) }]);
+    out.push([`session card ${s}`, { card: sessionCard(ctx, { refreshFor: Array.from({ length: 100 }, (_, i) => `29:${i}`), reason: LONG(5000) }) }]);
+    out.push([`approval card ${s}`, { card: approvalCard(ctx, ctx.approvals[0]!, { reason: LONG(5000) }) }]);
     out.push([`warning ${s}`, { card: warningCard(ctx.view, ctx.view.expiresAt!) }]);
     for (const ev of ['state_changed', 'expiry_warning', 'denied', 'ended'] as const) for (const r of sessionReplies(ctx, ev)) out.push([`reply ${r.key} ${s}`, r.message]);
     out.push([`unreachable ${s}`, unreachableApproversReply(ctx, ctx.approvals.map((a) => a.roleName)).message]);

@@ -79,6 +79,8 @@ describe('start with a form', () => {
     await h.runJobs();
     const s = await latestSession();
     expect(s.state).toBe('ACTIVE');
+    const sessionCard = chat().filter((m) => isSessionCard(m.versions[0])).at(-1)!;
+    expect(JSON.stringify(cardIn(h.connector.latest(sessionCard)))).toContain(`{"title":"Reason","value":"fixing INC-123"}`);
     // The form's message (now the link) tells everyone the link was used, with nothing to press.
     const used = h.connector.latest(form!);
     expect(textOf(used)).toContain(`This link was used: EntryGuard session ${s.id.slice(0, 8)} started`);

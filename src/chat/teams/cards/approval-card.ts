@@ -14,10 +14,10 @@ const OUTCOME: Record<string, string> = {
 
 /**
  * One role's approval card, in that role's channel: which role it asks for, requester, duration,
- * IPs, resources, Approve / Deny while the role waits; afterwards the same card says who decided
+ * IPs, resources, the requester's reason, Approve / Deny while the role waits; afterwards the same card says who decided
  * and when, for everyone (and, while other roles still wait, which).
  */
-export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext): AdaptiveCard {
+export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext, opts: { reason?: string | undefined } = {}): AdaptiveCard {
   const v = ctx.view;
   const pending = role.status === 'PENDING' && v.state === 'AWAITING_APPROVAL';
   const resources = nameList([...new Set(v.rules.map((r) => r.resourceName))].map((n) => teamsText(n)));
@@ -28,6 +28,7 @@ export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext)
       ['Duration', durationText(v.durationMinutes)],
       ['Addresses', ipsText(v)],
       ['Resources', resources || 'none'],
+      ...(opts.reason ? [['Reason', teamsText(opts.reason, TEAMS_LIMITS.reason)] as [string, string]] : []),
     ]),
   ];
   if (pending) {

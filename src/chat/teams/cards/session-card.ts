@@ -5,7 +5,7 @@ import { MINUTE_MS } from '../../../shared/clock.ts';
 import { teamsText } from '../escape.ts';
 import { cardTime, durationText, ipsText, resourceLines, sessionName, stateBadge } from '../format.ts';
 import { EXTEND_CHOICES_MINUTES, VERB, type CardKind } from '../ids.ts';
-import { fitList, LIST_BUDGET_BYTES, LIST_LIMITS, nameList } from '../limits.ts';
+import { fitList, LIST_BUDGET_BYTES, LIST_LIMITS, nameList, TEAMS_LIMITS } from '../limits.ts';
 import type { AdaptiveCard } from '../types.ts';
 import { card, executeAction, facts, textBlock } from './elements.ts';
 
@@ -38,11 +38,11 @@ const ENDED_HOW: Record<string, string> = {
 };
 
 /**
- * The session card: state, addresses, per-resource status with errors, the end time in the
+ * The session card: state, addresses, the reason given, per-resource status with errors, the end time in the
  * reader's zone, Extend (the amounts the cap allows) / Stop while they apply. `refreshFor` lists
  * the Teams user ids whose client asks for the current card when they view it.
  */
-export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>, opts: { refreshFor?: string[] } = {}): AdaptiveCard {
+export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>, opts: { refreshFor?: string[]; reason?: string | undefined } = {}): AdaptiveCard {
   const v = ctx.view;
   const badge = stateBadge(v.state);
   const pairs: [string, string][] = [
@@ -50,6 +50,7 @@ export function sessionCard(ctx: Pick<ChatSessionContext, 'view' | 'requester'>,
     ['Addresses', ipsText(v)],
     ['Duration', durationText(totalMinutes(v))],
   ];
+  if (opts.reason) pairs.push(['Reason', teamsText(opts.reason, TEAMS_LIMITS.reason)]);
   if (v.state === 'AWAITING_APPROVAL' && v.approval?.waitingFor.length) pairs.push(['Waiting for', nameList(v.approval.waitingFor.map((r) => teamsText(r)), LIST_LIMITS.waitingRoles)]);
   if (v.endedReason) pairs.push(['How it ended', ENDED_HOW[v.endedReason] ?? 'Stopped']);
   const { shown, more } = fitList(resourceLines(v), LIST_LIMITS.cardResources, LIST_BUDGET_BYTES.cardResources);
