@@ -25,6 +25,13 @@ describe('parseTeamsCommand', () => {
     expect(parseTeamsCommand('/status')).toEqual({ kind: 'status' });
   });
 
+  it('reads a reason after the duration (issue 11, point 3), capped and on one line', () => {
+    expect(parseTeamsCommand('start 2h fixing INC-123')).toEqual({ kind: 'start', minutes: 120, reason: 'fixing INC-123' });
+    expect(parseTeamsCommand('start 90m  deploy\n hotfix ')).toEqual({ kind: 'start', minutes: 90, reason: 'deploy hotfix' });
+    expect((parseTeamsCommand(`start 1h ${'x'.repeat(900)}`) as { reason: string }).reason).toHaveLength(500);
+    expect(parseTeamsCommand('start forever and ever')).toMatchObject({ kind: 'invalid', about: 'start' });
+  });
+
   it('never guesses: anything else is invalid', () => {
     expect(parseTeamsCommand('start forever')).toMatchObject({ kind: 'invalid', about: 'start' });
     expect(parseTeamsCommand('extend a b c')).toMatchObject({ kind: 'invalid', about: 'extend' });

@@ -12,8 +12,9 @@
  */
 
 import { capText } from '../../shared/text.ts';
+import { TEAMS_LIMITS } from './limits.ts';
 
-export const TEAMS_LIMITS = { name: 120, reason: 500, input: 80, error: 500, message: 4000 } as const;
+export { TEAMS_LIMITS };
 
 /** Cuts `s` to at most `max` characters, ending in … when cut. */
 export const cap = capText;

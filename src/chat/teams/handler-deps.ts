@@ -60,9 +60,14 @@ function attemptOf(turn: TeamsTurn, a: InboundActivity): string {
   return commandAttempt(turn.text);
 }
 
+/** Engine messages worded for another platform, in Teams' words (Teams has tenants, not workspaces). */
+const TEAMS_WORDS: Record<string, string> = {
+  ORG_NOT_FOUND: 'Your Microsoft Teams organization is not connected to EntryGuard. Ask an admin.',
+};
+
 /** A refusal shows the engine's user message; anything else a generic line with a reference to the log. */
 export function errorText(deps: Pick<TeamsHandlerDeps, 'logger'>, err: unknown): string {
-  if (isAppError(err)) return `⚠️ ${teamsText(err.userMessage, TEAMS_LIMITS.reason)}`;
+  if (isAppError(err)) return `⚠️ ${teamsText(TEAMS_WORDS[err.code] ?? err.userMessage, TEAMS_LIMITS.reason)}`;
   const ref = randomUUID().slice(0, 8);
   deps.logger.error({ err, ref }, 'teams: handler failed');
   return `❌ Something went wrong on our side (reference ${ref}). Please try again.`;

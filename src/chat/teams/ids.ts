@@ -16,13 +16,21 @@ export const VERB = {
   sessionConfirm: 'session.confirm',
   approvalApprove: 'approval.approve',
   approvalDeny: 'approval.deny',
+  /** The start form's Start button (duration and reason come as its inputs). */
+  sessionStart: 'session.start',
+  /** Start / Status / Help on the welcome card (and "Start again" on an expired link). */
+  startForm: 'start.form',
+  showStatus: 'show.status',
+  showHelp: 'show.help',
+  /** The card's `refresh`: Teams asks for the current version when its owner views it. */
+  cardRefresh: 'card.refresh',
 } as const;
 
 export type Verb = (typeof VERB)[keyof typeof VERB];
 
 /** The command menu (manifest commandLists): what people can type to the bot. */
 export const COMMANDS = [
-  { title: 'start', description: 'start [duration] – e.g. start 2h; you confirm your IP in a browser' },
+  { title: 'start', description: 'start [duration] [reason] – e.g. start 2h fixing INC-123, or start for a form' },
   { title: 'stop', description: 'stop [id|all] – end a session' },
   { title: 'extend', description: 'extend [id] [hours] – add time (1h by default)' },
   { title: 'status', description: 'Your running sessions' },
@@ -32,5 +40,12 @@ export const COMMANDS = [
   { title: 'approvals', description: 'Admin: approvals here <role> – ask this channel to approve a role' },
 ] as const;
 
-/** How much one Extend button click adds. */
-export const EXTEND_BUTTON_MINUTES = DEFAULT_EXTEND_MINUTES;
+/** How much the Extend buttons offer (those the session's cap still allows). */
+export const EXTEND_CHOICES_MINUTES = [DEFAULT_EXTEND_MINUTES, 120, 240] as const;
+
+/**
+ * Which card a button sits on: the click is answered with the new version of *that* card (a
+ * warning stays a warning), never with a different one.
+ */
+export const CARD_KIND = ['session', 'warning', 'claim', 'approval', 'form', 'welcome'] as const;
+export type CardKind = (typeof CARD_KIND)[number];

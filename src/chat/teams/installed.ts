@@ -5,6 +5,7 @@ import { identify, type TeamsHandlerDeps } from './handler-deps.ts';
 import type { TeamsTurn } from './transport/turn.ts';
 import { isChannel, type InboundActivity } from './types.ts';
 import { teamsText } from './escape.ts';
+import { welcomeCard } from './cards/start-form.ts';
 
 /** The conversationUpdate Teams sends when members (here: the bot itself) are added. */
 const MembersAdded = z.looseObject({
@@ -31,7 +32,7 @@ export async function onInstalled(deps: TeamsHandlerDeps, turn: TeamsTurn, a: In
   const added = MembersAdded.safeParse(a);
   if (!added.success || !added.data.membersAdded.some((m) => m.id === added.data.recipient.id)) return;
   if (!isChannel(a)) {
-    await turn.reply({ text: `${INTRO} Write \`start 2h\` to begin, or \`help\`.` });
+    await turn.reply({ text: `${INTRO} Write \`start\` to begin, or \`help\`.`, card: welcomeCard() });
     return;
   }
   const data = added.data.channelData;
@@ -39,7 +40,7 @@ export async function onInstalled(deps: TeamsHandlerDeps, turn: TeamsTurn, a: In
   // A team's id is also its General channel's id, where Teams installs a bot unless told otherwise.
   const channel = data?.settings?.selectedChannel?.id ?? a.channelData?.channel?.id ?? data?.team?.id ?? here;
   const adopted = await adoptAsAdmin(deps, turn, a, channel);
-  await turn.reply({ text: [INTRO, 'Write `start 2h` to me in a 1:1 chat.', approvalsLine(adopted, channel === here)].join(' ') });
+  await turn.reply({ text: [INTRO, 'Write `start` to me in a 1:1 chat.', approvalsLine(adopted, channel === here)].join(' '), card: welcomeCard() });
 }
 
 /** Undefined when the installer is not an admin we know (nothing is changed then). */

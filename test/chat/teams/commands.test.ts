@@ -5,7 +5,7 @@ import { chatIdentities, claims, sessions, users } from '../../../src/db/schema/
 import { BOT, CHANNEL, TENANT, channelMessage, personalConversation, personalMessage, type TeamsUser } from '../../fakes/teams/activities.ts';
 import { cardIn } from '../../fakes/teams/fake-connector.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
-import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness } from './harness.ts';
+import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness, textOf, isSessionCard } from './harness.ts';
 
 let h: TeamsHarness;
 let fx: { orgId: string; aliceId: string; carolId: string };
@@ -36,7 +36,7 @@ async function say(from: TeamsUser, text: string, activity?: Record<string, unkn
   const res = await h.post(activity ?? personalMessage(h.connector.serviceUrl, from, text));
   expect(res.status).toBe(200);
   const reply = [...h.connector.messages.values()].slice(before).map((m) => h.connector.latest(m))[0];
-  return { text: String(reply?.text ?? ''), reply };
+  return { text: textOf(reply), reply };
 }
 
 describe('messages to the bot', () => {
@@ -61,7 +61,7 @@ describe('messages to the bot', () => {
 
   it('answers bad input with usage and the durations this user may pick; help lists the commands', async () => {
     for (const bad of ['start 3x', 'start 8h', 'frobnicate', 'extend a b c']) expect((await say(ALICE, bad)).text).toContain('Durations you may pick: 1h, 2h, 4h');
-    expect((await say(ALICE, 'help')).text).toContain('`start [duration]`');
+    expect((await say(ALICE, 'help')).text).toContain('`start 2h fixing INC-123`');
     // The free plan offers 1h, 2h and 4h: help names those, never an example the plan refuses.
     expect((await say(ALICE, 'help')).text).toContain('1h, 2h, 4h');
     expect((await say(ALICE, 'help')).text).not.toContain('90m');
@@ -101,23 +101,33 @@ describe('messages to the bot', () => {
     expect((await say(ALICE, 'stop')).text).toContain('no running session');
   });
 
-  it('a start in a channel thread puts the card in that thread; the Action.Submit fallback works too', async () => {
+  it('a start in a channel thread puts the card and its replies in the 1:1 chat, never in the thread; status there is answered privately; the Action.Submit fallback works too', async () => {
     await say(ALICE, '', channelMessage(h.connector.serviceUrl, ALICE, 'start 1h', '1700000000777'));
     const link = h.connector.in(personalConversation(ALICE)).map((m) => h.connector.latest(m)).filter((a) => JSON.stringify(a).includes('/c/')).at(-1);
     await h.confirmClaim(claimUrlOf(link), '203.0.113.30');
     await h.runJobs();
     const thread = `${CHANNEL};messageid=1700000000777`;
-    const card = h.connector.in(thread).find((m) => JSON.stringify(m.versions[0]).includes('EntryGuard session'))!;
+    // The thread only learns that the answer went to a private chat: no email, address or card.
+    expect(h.connector.in(thread).map((m) => textOf(h.connector.latest(m)))).toEqual([expect.stringContaining('private chat')]);
+    const card = h.connector.in(personalConversation(ALICE)).filter((m) => isSessionCard(m.versions[0])).at(-1)!;
     expect(JSON.stringify(cardIn(h.connector.latest(card)))).toContain('Active');
-    expect(h.connector.in(thread).some((m) => String(h.connector.latest(m).text).includes('Access is open'))).toBe(true);
+    expect(h.connector.in(personalConversation(ALICE)).some((m) => textOf(h.connector.latest(m)).includes('Access is open'))).toBe(true);
 
+    const statusRoot = '1700000000778';
+    await say(ALICE, '', channelMessage(h.connector.serviceUrl, ALICE, 'status', statusRoot));
+    const statusThread = h.connector.in(`${CHANNEL};messageid=${statusRoot}`).map((m) => textOf(h.connector.latest(m)));
+    expect(statusThread).toEqual([expect.stringContaining('private chat')]);
+    expect(statusThread.join()).not.toContain('203.0.113.30');
     const [s] = await h.deps.db.select().from(sessions).where(eq(sessions.userId, fx.aliceId)).orderBy(desc(sessions.createdAt)).limit(1);
+    expect(textOf(h.connector.latest(h.connector.in(personalConversation(ALICE)).at(-1)!))).toContain(s!.id.slice(0, 8));
+
     const submit = { ...personalMessage(h.connector.serviceUrl, ALICE, ''), text: undefined, replyToId: card.id, value: { verb: VERB.sessionStop, sessionId: s!.id } };
     await h.post(submit);
     await h.runJobs();
     const [stopped] = await h.deps.db.select().from(sessions).where(eq(sessions.id, s!.id));
     expect(stopped!.state).toBe('CANCELLED');
-    expect(JSON.stringify(cardIn(h.connector.latest(card)))).toContain('Cancelled');
+    expect(JSON.stringify(cardIn(h.connector.latest(card)))).toContain('Stopped');
+    expect(h.connector.in(thread)).toHaveLength(1);
   });
 
   it('says hello when installed in a team (asking an admin to choose the approval channel), not when someone else joins', async () => {

@@ -6,7 +6,7 @@ import { HOUR_MS } from '../../../src/shared/clock.ts';
 import { channelMessage, executeClick, personalConversation, personalMessage, type TeamsUser } from '../../fakes/teams/activities.ts';
 import { cardIn } from '../../fakes/teams/fake-connector.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
-import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness } from './harness.ts';
+import { bindTenant, claimUrlOf, createTeamsHarness, textOf, type TeamsHarness, isSessionCard } from './harness.ts';
 
 let h: TeamsHarness;
 let fx: Awaited<ReturnType<typeof seed>>;
@@ -42,8 +42,8 @@ const say = async (from: TeamsUser, text: string) => {
   return [...h.connector.messages.values()].slice(before).map((m) => h.connector.latest(m));
 };
 /** The session cards (messages with a card) in someone's 1:1 chat, newest last. */
-const cardsIn = (user: TeamsUser) => h.connector.in(personalConversation(user)).filter((m) => cardIn(m.versions[0]) && JSON.stringify(m.versions[0]).includes('EntryGuard session'));
-const texts = (user: TeamsUser) => h.connector.in(personalConversation(user)).map((m) => String(h.connector.latest(m).text ?? ''));
+const cardsIn = (user: TeamsUser) => h.connector.in(personalConversation(user)).filter((m) => isSessionCard(m.versions[0]));
+const texts = (user: TeamsUser) => h.connector.in(personalConversation(user)).map((m) => textOf(h.connector.latest(m)));
 const actionData = (card: Record<string, unknown> | undefined, verb: string) =>
   (card?.actions as { verb: string; data: Record<string, unknown> }[] | undefined)?.find((a) => a.verb === verb)?.data;
 const click = async (from: TeamsUser, conversationId: string, cardId: string, verb: string, data: Record<string, unknown>) => {
@@ -65,7 +65,7 @@ describe('start → claim → ACTIVE → Extend → Stop in a 1:1 chat', () => {
     const posted = cardsIn(ALICE)[0]!;
     const card = cardIn(h.connector.latest(posted));
     const json = JSON.stringify(card);
-    for (const s of ['Active', '203.0.113.7', 'prod-db', 'bastion', 'v4 applied', 'Action.Execute', VERB.sessionExtend, VERB.sessionStop]) expect(json).toContain(s);
+    for (const s of ['Active', '203.0.113.7', 'prod-db', 'bastion', 'open for IPv4', 'Action.Execute', VERB.sessionExtend, VERB.sessionStop]) expect(json).toContain(s);
     expect(card?.version).toBe('1.5');
     expect(texts(ALICE).filter((t) => t.includes('Access is open'))).toHaveLength(1);
     // every proactive call carried the bot's token
@@ -85,16 +85,16 @@ describe('start → claim → ACTIVE → Extend → Stop in a 1:1 chat', () => {
     const [ended] = await h.deps.db.select().from(sessions).where(eq(sessions.id, session!.id));
     expect(ended!.state).toBe('CANCELLED');
     const last = cardIn(h.connector.latest(posted));
-    expect(JSON.stringify(last)).toContain('Cancelled');
+    expect(JSON.stringify(last)).toContain('Stopped');
     expect(last?.actions).toBeUndefined();
-    expect(texts(ALICE).filter((t) => t.includes('Session ended'))).toHaveLength(1);
+    expect(texts(ALICE).filter((t) => t.includes('ended: it was stopped'))).toHaveLength(1);
     expect(texts(ALICE).filter((t) => t.includes('Access is open'))).toHaveLength(1);
     expect(cardsIn(ALICE)).toHaveLength(1);
     expect([...h.firewall.state.values()].every((s) => s.size === 0)).toBe(true);
   });
 
   it('extends once on a double click', async () => {
-    await h.confirmClaim(claimUrlOf((await say(BOB, 'start'))[0]), '203.0.113.8');
+    await h.confirmClaim(claimUrlOf((await say(BOB, 'start 1h'))[0]), '203.0.113.8');
     await h.runJobs();
     const posted = cardsIn(BOB).at(-1)!;
     const data = actionData(cardIn(h.connector.latest(posted)), VERB.sessionExtend)!;
@@ -126,7 +126,7 @@ describe('channels and identity', () => {
     expect(res.status).toBe(200);
     const fresh = [...h.connector.messages.values()].slice(before);
     const inThread = fresh.filter((m) => m.conversationId.startsWith('19:'));
-    expect(inThread.map((m) => String(h.connector.latest(m).text))).toEqual([expect.stringContaining('private chat')]);
+    expect(inThread.map((m) => textOf(h.connector.latest(m)))).toEqual([expect.stringContaining('private chat')]);
     expect(JSON.stringify(inThread)).not.toContain('/c/');
     const personal = fresh.filter((m) => m.conversationId === personalConversation(ALICE));
     expect(claimUrlOf(h.connector.latest(personal[0]!))).toContain('/c/');

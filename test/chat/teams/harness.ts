@@ -16,6 +16,7 @@ import { startFakeConnector, type FakeConnector } from '../../fakes/teams/fake-c
 import { startFakeIssuer, type FakeIssuer } from '../../fakes/teams/fake-issuer.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { chatHarnessParts } from '../chat-harness-parts.ts';
+import { seedOrg, seedUser } from '../../helpers/seed.ts';
 
 export const PUBLIC_URL = 'https://eg.example.test';
 export const OUTBOUND_TOKEN = 'test-outbound-token';
@@ -118,4 +119,37 @@ export function claimUrlOf(activity: Record<string, unknown> | undefined): strin
   const m = /https:\/\/eg\.example\.test\/c\/[A-Za-z0-9_-]+/.exec(JSON.stringify(activity ?? {}));
   if (!m) throw new Error(`no claim link in ${JSON.stringify(activity)}`);
   return m[0];
+}
+
+/** What a person reads in a message: its text and every TextBlock of its card (times appear as {{DATE(…)}} functions). */
+export function textOf(activity: Record<string, unknown> | undefined): string {
+  const blocks: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      if (o.type === 'TextBlock' && typeof o.text === 'string') blocks.push(o.text);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(activity?.attachments);
+  return [typeof activity?.text === 'string' ? activity.text : '', ...blocks].filter(Boolean).join('\n');
+}
+
+/** A session card (not a reply naming the session): it carries the state badge. */
+export const isSessionCard = (activity: Record<string, unknown> | undefined): boolean => JSON.stringify(activity?.attachments ?? []).includes('"id":"state"');
+
+/** A harness with an organization on `plan` bound to the test tenant. */
+export async function createTeamsOrgHarness(plan: 'free' | 'team' = 'team') {
+  const h = await createTeamsHarness();
+  const org = await seedOrg(h.deps.db, { plan });
+  await bindTenant(h, org.id);
+  return { h, org };
+}
+
+/** A person of the org that the connector's member lookup knows as `who`. */
+export async function seedTeamsPerson(h: TeamsHarness, orgId: string, who: { id: string; aadObjectId: string }, email: string) {
+  const user = await seedUser(h.deps.db, orgId, { email });
+  h.connector.addMember(who.id, { aadObjectId: who.aadObjectId, email });
+  return user;
 }

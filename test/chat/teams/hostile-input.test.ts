@@ -5,7 +5,7 @@ import { decideApproval } from '../../../src/engine/decide-approval.ts';
 import { MINUTE_MS } from '../../../src/shared/clock.ts';
 import { personalConversation, personalMessage, type TeamsUser } from '../../fakes/teams/activities.ts';
 import { actorOf, seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
-import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness } from './harness.ts';
+import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness, textOf } from './harness.ts';
 
 let h: TeamsHarness;
 let alice: Awaited<ReturnType<typeof seedUser>>;
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const texts = () => h.connector.in(personalConversation(ALICE)).map((m) => String(h.connector.latest(m).text ?? ''));
+const texts = () => h.connector.in(personalConversation(ALICE)).map((m) => textOf(h.connector.latest(m)));
 const say = async (text: string) => {
   const before = texts().length;
   expect((await h.post(personalMessage(h.connector.serviceUrl, ALICE, text))).status).toBe(200);

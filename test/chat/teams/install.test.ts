@@ -6,7 +6,7 @@ import { MINUTE_MS } from '../../../src/shared/clock.ts';
 import { BOT, CHANNEL, TEAM, TENANT, channelMessage, personalMessage, type TeamsUser } from '../../fakes/teams/activities.ts';
 import { cardIn } from '../../fakes/teams/fake-connector.ts';
 import { actorOf, seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
-import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness } from './harness.ts';
+import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness, textOf } from './harness.ts';
 
 /*
  * "Approvals in Teams channels … or automatically when the app is added to a team": an admin who
@@ -65,7 +65,7 @@ function installed(by: TeamsUser, opts: { selectedChannel?: string; team?: strin
 async function post(activity: Record<string, unknown>): Promise<string[]> {
   const before = h.connector.messages.size;
   expect((await h.post(activity)).status).toBe(200);
-  return [...h.connector.messages.values()].slice(before).map((m) => String(h.connector.latest(m).text ?? ''));
+  return [...h.connector.messages.values()].slice(before).map((m) => textOf(h.connector.latest(m)));
 }
 
 const teamsChannels = async () =>

@@ -5,7 +5,7 @@ import { MINUTE_MS } from '../../../src/shared/clock.ts';
 import { personalConversation, personalMessage, type TeamsUser } from '../../fakes/teams/activities.ts';
 import { cardIn } from '../../fakes/teams/fake-connector.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
-import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness } from './harness.ts';
+import { bindTenant, claimUrlOf, createTeamsHarness, type TeamsHarness, textOf, isSessionCard } from './harness.ts';
 
 let h: TeamsHarness;
 let aliceId: string;
@@ -33,17 +33,17 @@ async function startSession(ip: string) {
   await h.runJobs();
   await h.runJobs();
   const [s] = await h.deps.db.select().from(sessions).where(eq(sessions.userId, aliceId)).orderBy(desc(sessions.createdAt)).limit(1);
-  const card = h.connector.in(personalConversation(ALICE)).filter((m) => JSON.stringify(m.versions[0]).includes('EntryGuard session')).at(-1)!;
+  const card = h.connector.in(personalConversation(ALICE)).filter((m) => isSessionCard(m.versions[0])).at(-1)!;
   return { session: s!, card: JSON.stringify(cardIn(h.connector.latest(card))), since: before };
 }
-const newTexts = (since: number) => [...h.connector.messages.values()].slice(since).map((m) => String(h.connector.latest(m).text ?? ''));
+const newTexts = (since: number) => [...h.connector.messages.values()].slice(since).map((m) => textOf(h.connector.latest(m)));
 
 describe('PARTIAL and FAILED', () => {
   it('a resource that refuses: PARTIAL, the card shows that resource’s error, one reply names it', async () => {
     h.firewall.fail('add', { code: 'ACCESS_DENIED', message: 'not allowed to change sg', retryable: false }, { times: 1 });
     const { session, card, since } = await startSession('203.0.113.20');
     expect(session.state).toBe('PARTIAL');
-    expect(card).toContain('Partial');
+    expect(card).toContain('Partly open');
     expect(card).toContain('not allowed to change sg');
     const replies = newTexts(since).filter((t) => t.includes('only partly open'));
     expect(replies).toHaveLength(1);

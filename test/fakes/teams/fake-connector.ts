@@ -28,6 +28,7 @@ export async function startFakeConnector() {
   const members = new Map<string, Record<string, unknown>>();
   const faults: { method: string; status: number; retryAfter?: number }[] = [];
   const notIn = new Set<string>();
+  const deleted = new Set<string>();
   let n = 1000;
 
   const server = http.createServer((req, res) => {
@@ -72,6 +73,7 @@ export async function startFakeConnector() {
         return send(200, { id });
       }
       if (activity && method === 'PUT') {
+        if (deleted.has(activity[2] ?? '')) return send(404, { error: { code: 'MessageNotFound', message: 'The message was deleted.' } });
         const m = messages.get(activity[2] ?? '');
         if (!m) return send(404, { error: { code: 'ActivityNotFound', message: 'no such activity' } });
         m.versions.push(body ?? {});
@@ -94,6 +96,11 @@ export async function startFakeConnector() {
     /** Channel posts there answer 403, as when the app is not installed in that team. */
     botNotIn(channelId: string) {
       notIn.add(channelId);
+    },
+    /** Someone deleted this message in Teams: it is gone from the chat, and edits answer 404 MessageNotFound. */
+    deleteMessage(id: string) {
+      deleted.add(id);
+      messages.delete(id);
     },
     /** The next `count` calls with this method answer `status` (with a Retry-After header when given). */
     failNext(method: 'POST' | 'PUT', status: number, count = 1, retryAfter?: number) {

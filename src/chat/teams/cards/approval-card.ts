@@ -1,7 +1,8 @@
 import type { ChatSessionContext, RoleApprovalContext } from '../../../engine/chat-session-context.ts';
 import { VERB } from '../ids.ts';
 import { teamsText } from '../escape.ts';
-import { durationText, ipsText, shortId, teamsDate } from '../format.ts';
+import { cardTime, durationText, ipsText, sessionName } from '../format.ts';
+import { LIST_LIMITS, nameList, TEAMS_LIMITS } from '../limits.ts';
 import type { AdaptiveCard } from '../types.ts';
 import { card, executeAction, facts, textBlock } from './elements.ts';
 
@@ -13,25 +14,26 @@ const OUTCOME: Record<string, string> = {
 
 /**
  * One role's approval card, in that role's channel: which role it asks for, requester, duration,
- * IPs, resources, Approve / Deny while the role waits; afterwards the same card says who decided
+ * IPs, resources, the requester's reason, Approve / Deny while the role waits; afterwards the same card says who decided
  * and when, for everyone (and, while other roles still wait, which).
  */
-export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext): AdaptiveCard {
+export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext, opts: { reason?: string | undefined } = {}): AdaptiveCard {
   const v = ctx.view;
   const pending = role.status === 'PENDING' && v.state === 'AWAITING_APPROVAL';
-  const resources = [...new Set(v.rules.map((r) => r.resourceName))].map((n) => teamsText(n));
+  const resources = nameList([...new Set(v.rules.map((r) => r.resourceName))].map((n) => teamsText(n)));
   const body: unknown[] = [
-    textBlock(`Access request ${shortId(v.id)} from ${teamsText(ctx.requester.email)}`, { weight: 'Bolder', size: 'Medium' }),
+    textBlock(`Access request (${sessionName(v.id)}) from ${teamsText(ctx.requester.email)}`, { weight: 'Bolder', size: 'Medium' }),
     textBlock(`Approval for role **${teamsText(role.roleName)}**`, { id: 'role' }),
     facts([
       ['Duration', durationText(v.durationMinutes)],
       ['Addresses', ipsText(v)],
-      ['Resources', resources.join(', ') || 'none'],
+      ['Resources', resources || 'none'],
+      ...(opts.reason ? [['Reason', teamsText(opts.reason, TEAMS_LIMITS.reason)] as [string, string]] : []),
     ]),
   ];
   if (pending) {
-    body.push(textBlock(`Answer by ${teamsDate(role.expiresAt)}`, { isSubtle: true, id: 'deadline' }));
-    const data = { sessionId: v.id, roleId: role.roleId };
+    body.push(textBlock(`Answer by ${cardTime(role.expiresAt)}`, { isSubtle: true, id: 'deadline' }));
+    const data = { sessionId: v.id, roleId: role.roleId, card: 'approval' };
     return card(body, [
       executeAction('Approve', VERB.approvalApprove, data, 'positive'),
       executeAction('Deny', VERB.approvalDeny, data, 'destructive'),
@@ -43,10 +45,10 @@ export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext)
 
 function outcomeText(ctx: ChatSessionContext, role: RoleApprovalContext): string {
   const who = role.decider ? ` by ${teamsText(role.decider.email)}` : '';
-  const when = role.decider?.at ? ` on ${teamsDate(role.decider.at)}` : '';
-  const reason = role.reason && role.status === 'DENIED' ? ` – “${teamsText(role.reason, 500)}”` : '';
+  const when = role.decider?.at ? `, ${cardTime(role.decider.at)}` : '';
+  const reason = role.reason && role.status === 'DENIED' ? ` – “${teamsText(role.reason, TEAMS_LIMITS.reason)}”` : '';
   if (role.status === 'APPROVED' || role.status === 'DENIED') {
-    const waiting = ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.waitingFor.length ? ` – still waiting for ${ctx.view.approval.waitingFor.map((r) => teamsText(r)).join(', ')}` : '';
+    const waiting = ctx.view.state === 'AWAITING_APPROVAL' && ctx.view.approval?.waitingFor.length ? ` – still waiting for ${nameList(ctx.view.approval.waitingFor.map((r) => teamsText(r)), LIST_LIMITS.waitingRoles)}` : '';
     return `${OUTCOME[role.status]}${who}${when}${reason}${waiting}`;
   }
   if (role.status === 'TIMED_OUT') return OUTCOME.TIMED_OUT!;

@@ -1,14 +1,26 @@
 import type { AdaptiveCard } from '../types.ts';
 
-/** Version 1.5: what Microsoft requires for Universal Actions (Action.Execute) in Teams. */
+/** Version 1.5: Universal Actions (Action.Execute, `refresh`) need 1.4 or later in Teams. */
 export const CARD_VERSION = '1.5';
 
-export const card = (body: unknown[], actions: unknown[] = []): AdaptiveCard => ({
+/**
+ * Teams asks the bot for the card's current version when one of these people views it
+ * (`adaptiveCard/action` with this verb, trigger "automatic"): a card someone looks at is never
+ * stale even if an update was lost. Teams refreshes automatically for at most 60 listed users.
+ */
+export interface CardRefresh {
+  verb: string;
+  data: Record<string, unknown>;
+  userIds: string[];
+}
+
+export const card = (body: unknown[], actions: unknown[] = [], refresh?: CardRefresh): AdaptiveCard => ({
   type: 'AdaptiveCard',
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
   version: CARD_VERSION,
   body,
   ...(actions.length ? { actions } : {}),
+  ...(refresh && refresh.userIds.length ? { refresh: { action: { type: 'Action.Execute', verb: refresh.verb, data: refresh.data }, userIds: refresh.userIds.slice(0, 60) } } : {}),
 });
 
 export const textBlock = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text, wrap: true, ...extra });
@@ -29,3 +41,6 @@ export function executeAction(title: string, verb: string, data: Record<string, 
     fallback: { type: 'Action.Submit', title, data: { ...data, verb } },
   };
 }
+
+/** A short message as a card: the only way a time in it can follow the reader's time zone. */
+export const notice = (text: string, actions: unknown[] = []): AdaptiveCard => card([textBlock(text)], actions);

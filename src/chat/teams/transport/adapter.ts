@@ -26,6 +26,28 @@ export interface TeamsTransportSettings {
  */
 export const isCannotPostThere = (err: unknown): boolean => [403, 404].includes((err as { statusCode?: number }).statusCode ?? 0);
 
+/** Teams' words for "that message or chat no longer exists" (deleted by someone, chat removed). */
+const GONE_CODES = new Set(['ConversationNotFound', 'MessageNotFound', 'ActivityNotFound', 'NotFound', 'MessageNotFoundInConversation']);
+
+/**
+ * The connector's "the message (or its conversation) is gone" answers to an edit or a post: a
+ * 404, or one of Teams' not-found codes whatever the status. Retrying will never succeed; the
+ * notifier posts a new message instead and carries on.
+ */
+export function isMessageGone(err: unknown): boolean {
+  const e = err as { statusCode?: number; code?: unknown; body?: unknown; response?: { bodyAsText?: string } };
+  if (e.statusCode === 404) return true;
+  let body = e.body as { error?: { code?: unknown } } | undefined;
+  if (!body && e.response?.bodyAsText) {
+    try {
+      body = JSON.parse(e.response.bodyAsText) as typeof body;
+    } catch {
+      body = undefined;
+    }
+  }
+  return [e.code, body?.error?.code].some((c) => typeof c === 'string' && GONE_CODES.has(c));
+}
+
 /** What a worker does inside a stored conversation. */
 export interface ProactiveConversation {
   send(msg: OutgoingMessage): Promise<string | undefined>;
