@@ -37,6 +37,8 @@ export const OrgSettingsSpec = z
     maxResources: z.number().int().min(0).nullable().optional(),
     /** Starts, stops and extensions one person may make per minute (a burst of that many, then refilled evenly). */
     actionsPerMinute: z.number().int().min(1, 'must be at least 1').max(600, 'must be at most 600').optional(),
+    /** `chat: { channelCards: true }`: a session started in a channel posts its card (email, address) there; by default it goes to the person privately. */
+    chat: z.strictObject({ channelCards: z.boolean().default(false) }).optional(),
     durationsHours: z
       .array(Hours)
       .min(1, 'list at least one duration')
@@ -157,6 +159,8 @@ export const RoleSpec = z.strictObject({
   resources: z.array(EntityName).default([]),
   approval: ApprovalSpec.optional(),
   claim: ClaimSpec.optional(),
+  /** Members must say why they start a session (`start 2h fixing INC-123`, the form's reason field). */
+  requireReason: z.boolean().default(false),
 });
 export type RoleSpec = z.output<typeof RoleSpec>;
 

@@ -2,7 +2,7 @@ import { and, count, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { approvals, sessionRules, sessions, type SessionOrigin } from '../db/schema/index.ts';
 import { AppError } from '../shared/errors.ts';
-import { formatMinutes } from '../shared/duration.ts';
+import { formatChoices, formatMinutes } from '../shared/duration.ts';
 import { hostCidr, ipVersion } from '../shared/ip.ts';
 import { MINUTE_MS } from '../shared/clock.ts';
 import { recordAudit, type Actor } from './audit.ts';
@@ -13,6 +13,7 @@ import { effectiveMaxMinutes, offeredDurations, planLimits, type PlanName } from
 import { LIVE_STATES } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
 import { spendAction } from './throttle.ts';
+import { checkReason, normalizeReason } from './reason.ts';
 import { loadActiveUser, loadOrg } from './users.ts';
 
 export interface StartSessionInput {
@@ -26,6 +27,8 @@ export interface StartSessionInput {
   actor: Actor;
   /** Started by a claim link confirmed in a browser (then claim.confirmInChat may apply). */
   fromClaim?: boolean | undefined;
+  /** Why ("fixing INC-123"); required when a role says requireReason. Stored one-line and capped (reason.ts). */
+  reason?: string | undefined;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface StartSessionInput {
  * A role requiring approval puts it in AWAITING_APPROVAL; otherwise it is PENDING and the clock
  * runs. Returns the new session's id.
  * Each start spends one of the user's actions (throttle.ts).
- * Errors: USER_NOT_FOUND, USER_DISABLED, THROTTLED, DURATION_NOT_ALLOWED, CONCURRENCY_LIMIT, NO_RESOURCES, NO_IP_ADDRESS.
+ * Errors: USER_NOT_FOUND, USER_DISABLED, THROTTLED, DURATION_NOT_ALLOWED, REASON_REQUIRED, CONCURRENCY_LIMIT, NO_RESOURCES, NO_IP_ADDRESS.
  */
 export async function startSession(deps: EngineDeps, input: StartSessionInput): Promise<string> {
   return runUseCase(deps, input.actor, { action: 'SESSION_START', targetType: 'user', targetId: input.userId }, (tx) =>
@@ -48,6 +51,8 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   await loadActiveUser(tx, input.orgId, input.userId, { lock: true });
   const { org, entitlements, limits, maxMinutes, offered } = await loadStartPolicy(tx, input.orgId, input.userId);
   const duration = checkDuration(offered, input.durationMinutes, org.settings.defaultDurationHours);
+  const reason = normalizeReason(input.reason);
+  checkReason(entitlements.reasonRoles, reason);
   const addresses = collectAddresses(input);
   const resourceIds = await lockUsableResources(tx, entitlements.resourceIds);
   // After the resource locks, so an org-file apply racing this start meets them as before.
@@ -63,7 +68,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
     if ((live?.n ?? 0) >= limits.maxConcurrentSessions) {
       throw new AppError(
         'CONCURRENCY_LIMIT',
-        `You already have ${live?.n} live session(s), the most your plan allows. Stop one first.`,
+        `You already have ${live?.n === 1 ? 'a live session' : `${live?.n} live sessions`}, the most your plan allows. Stop one first.`,
         { details: { limit: limits.maxConcurrentSessions } },
       );
     }
@@ -85,6 +90,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
       durationMinutes: duration,
       maxTotalMinutes: maxMinutes,
       origin: input.origin,
+      reason: reason ?? null,
       createdAt: now,
       startedAt: null,
       // While awaiting confirmation, the deadline for it.
@@ -117,6 +123,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
       ipv4: addresses.ipv4,
       ipv6: addresses.ipv6,
       origin: input.origin,
+      ...(reason ? { reason } : {}),
       ...(awaitConfirmation ? { awaitingConfirmationInChat: true } : {}),
     },
   });
@@ -191,9 +198,11 @@ export function checkDuration(offered: number[], requested: number | undefined, 
   if (duration === undefined || !offered.includes(duration)) {
     throw new AppError(
       'DURATION_NOT_ALLOWED',
-      offered.length
-        ? `You can start a session for ${offered.map(formatMinutes).join(', ')}.`
-        : 'No session duration is available to you; ask an admin.',
+      offered.length === 0
+        ? 'No session duration is available to you; ask an admin.'
+        : requested === undefined
+          ? `Choose a duration: ${formatChoices(offered)}.`
+          : `${formatMinutes(requested)} is not offered on your plan; choose ${formatChoices(offered)}.`,
       { details: { requestedMinutes: requested, offeredMinutes: offered } },
     );
   }

@@ -73,6 +73,10 @@ export const roles = pgTable(
     /** `claim: { confirmInChat: true }`: a claim link confirmed in a browser only captures the address;
      *  the requester opens it in chat. */
     confirmClaimInChat: boolean('confirm_claim_in_chat').notNull().default(false),
+    /** `requireReason: true`: members must say why they start a session. */
+    requireReason: boolean('require_reason').notNull().default(false),
+    /** The approval channels the org file sets (per platform): `approvals here` may not move these. */
+    pinnedApprovalChannels: jsonb('pinned_approval_channels').$type<ApprovalChannels>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('roles_org_name').on(t.orgId, t.name)],

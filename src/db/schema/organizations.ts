@@ -15,6 +15,8 @@ export interface OrgSettings {
   actionsPerMinute?: number;
   /** `claim: { confirmInChat: true }` (org file): every claim link of the org waits for the requester's OK in chat. */
   claim?: { confirmInChat?: boolean };
+  /** `chat: { channelCards: true }`: a session started in a channel posts its card there; otherwise the card goes to the person privately. */
+  chat?: { channelCards?: boolean };
 }
 
 export const organizations = pgTable('organizations', {
