@@ -2,7 +2,7 @@ import { parseDurationMinutes } from '../../shared/duration.ts';
 
 /** What a chat command asked for (Slack's `/entryguard <text>`, a message to the Teams bot), or why it could not be understood. */
 export type ChatCommand =
-  | { kind: 'start'; minutes: number | undefined }
+  | { kind: 'start'; minutes: number | undefined; reason: string | undefined }
   | { kind: 'stop'; target: string | undefined }
   | { kind: 'extend'; target: string | undefined; minutes: number | undefined }
   | { kind: 'status' }
@@ -23,11 +23,8 @@ export function parseChatCommand(text: string): ChatCommand {
   const input = text.trim();
   const [sub = 'help', ...args] = input.split(/\s+/).filter(Boolean);
   switch (sub.toLowerCase()) {
-    case 'start': {
-      if (args.length === 0) return { kind: 'start', minutes: undefined };
-      const minutes = args.length === 1 ? parseDurationMinutes(args[0]!) : undefined;
-      return minutes ? { kind: 'start', minutes } : { kind: 'invalid', about: 'start', input };
-    }
+    case 'start':
+      return parseStart(args, input);
     case 'stop':
       return args.length <= 1 ? { kind: 'stop', target: args[0]?.toLowerCase() } : { kind: 'invalid', about: 'unknown', input };
     case 'extend':
@@ -45,6 +42,20 @@ export function parseChatCommand(text: string): ChatCommand {
     default:
       return { kind: 'invalid', about: 'unknown', input };
   }
+}
+
+/**
+ * `start [duration] [reason…]`: a first word that is a duration is the duration and the rest the
+ * reason (`start 2h fixing INC-123`); a first word starting with a digit that is no duration is a
+ * mistyped duration (`start 2x`), not a reason.
+ */
+function parseStart(args: string[], input: string): ChatCommand {
+  const [first, ...rest] = args;
+  if (first === undefined) return { kind: 'start', minutes: undefined, reason: undefined };
+  const minutes = parseDurationMinutes(first);
+  if (minutes) return { kind: 'start', minutes, reason: rest.join(' ') || undefined };
+  if (/^[-+]?\d/.test(first)) return { kind: 'invalid', about: 'start', input };
+  return { kind: 'start', minutes: undefined, reason: args.join(' ') };
 }
 
 function parseExtend(args: string[], input: string): ChatCommand {

@@ -12,7 +12,7 @@ let aliceId: string;
 beforeAll(async () => {
   h = await createSlackHarness();
   const db = h.deps.db;
-  const org = await seedOrg(db, { plan: 'team' });
+  const org = await seedOrg(db, { plan: 'team', settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   const alice = await seedUser(db, org.id, { email: 'alice@example.com' });
   const carol = await seedUser(db, org.id, { email: 'carol@example.com' });
@@ -69,7 +69,7 @@ describe('approvals in a Slack channel', () => {
     expect(JSON.stringify(updated.blocks)).toContain('Approved by <@UCAROL>');
     expect(JSON.stringify(updated.blocks)).not.toContain(ACTION.approvalApprove);
     const thread = h.fake.thread('C222', aliceCard().ts).map((m) => m.text);
-    expect(thread).toEqual([expect.stringContaining('Approved by <@UCAROL>'), expect.stringContaining('Access is open')]);
+    expect(thread).toEqual([expect.stringContaining('Approved by <@UCAROL>'), expect.stringContaining('access is open')]);
     await h.command('stop all', 'UALICE');
     await h.runJobs();
   });
