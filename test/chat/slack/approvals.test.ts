@@ -83,6 +83,11 @@ describe('approvals in a Slack channel', () => {
     expect(JSON.stringify(h.fake.messages.find((m) => m.ts === card.ts)!.blocks)).toContain('Denied by <@UCAROL>');
     expect(h.fake.thread('C222', aliceCard().ts).map((m) => m.text)).toEqual([expect.stringContaining('Denied by <@UCAROL>')]);
     expect(aliceCard().text).toContain('Denied');
+    // Nothing was ever opened: the card does not list rules as removed or closed (issue 11, point 10).
+    const mine = JSON.stringify(aliceCard().blocks);
+    expect(mine).toContain('*prod-db* (memory): not opened');
+    expect(mine).not.toMatch(/removed|closed|REMOVED/);
+    expect(mine).toContain('the request was denied');
   });
 
   it('an unanswered request times out: the card says so and the requester is told', async () => {
