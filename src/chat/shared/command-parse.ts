@@ -45,17 +45,15 @@ export function parseChatCommand(text: string): ChatCommand {
 }
 
 /**
- * `start [duration] [reason…]`: a first word that is a duration is the duration and the rest the
- * reason (`start 2h fixing INC-123`); a first word starting with a digit that is no duration is a
- * mistyped duration (`start 2x`), not a reason.
+ * `start [duration [reason…]]`: the reason follows a duration (`start 2h fixing INC-123`). A first
+ * word that is no duration is invalid rather than guessed to be a reason: `start forever` or
+ * `start 2x` is a mistyped duration, answered with the durations on offer.
  */
 function parseStart(args: string[], input: string): ChatCommand {
   const [first, ...rest] = args;
   if (first === undefined) return { kind: 'start', minutes: undefined, reason: undefined };
   const minutes = parseDurationMinutes(first);
-  if (minutes) return { kind: 'start', minutes, reason: rest.join(' ') || undefined };
-  if (/^[-+]?\d/.test(first)) return { kind: 'invalid', about: 'start', input };
-  return { kind: 'start', minutes: undefined, reason: args.join(' ') };
+  return minutes ? { kind: 'start', minutes, reason: rest.join(' ') || undefined } : { kind: 'invalid', about: 'start', input };
 }
 
 function parseExtend(args: string[], input: string): ChatCommand {
