@@ -39,6 +39,8 @@ export const OrgSettingsSpec = z
     actionsPerMinute: z.number().int().min(1, 'must be at least 1').max(600, 'must be at most 600').optional(),
     /** How many addresses one session may hold at once (the access check's "Add this address"). */
     maxAddressesPerSession: z.number().int().min(1, 'must be at least 1').max(10, 'must be at most 10').optional(),
+    /** `chat: { channelCards: true }`: a session started in a channel posts its card (email, address) there; by default it goes to the person privately. */
+    chat: z.strictObject({ channelCards: z.boolean().default(false) }).optional(),
     durationsHours: z
       .array(Hours)
       .min(1, 'list at least one duration')
@@ -161,6 +163,8 @@ export const RoleSpec = z.strictObject({
   resources: z.array(EntityName).default([]),
   approval: ApprovalSpec.optional(),
   claim: ClaimSpec.optional(),
+  /** Members must say why they start a session (`start 2h fixing INC-123`, the form's reason field). */
+  requireReason: z.boolean().default(false),
 });
 export type RoleSpec = z.output<typeof RoleSpec>;
 

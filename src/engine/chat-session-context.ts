@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { chatIdentities, chatWorkspaces, sessions, users, type ApprovalChannels } from '../db/schema/index.ts';
+import { chatIdentities, chatWorkspaces, organizations, sessions, users, type ApprovalChannels } from '../db/schema/index.ts';
 import type { RoleApprovalView } from './approval-summary.ts';
 import type { ChatPlatform } from './chat-identity.ts';
 import { loadRoleChannels } from './chat-refs.ts';
@@ -30,6 +30,8 @@ export interface ChatSessionContext {
   approvals: RoleApprovalContext[];
   /** Where the request was to be asked, on every platform (all roles together). */
   approvalChannels: { slack: string[]; teams: string[] };
+  /** The org's `chat.channelCards`: a card may go to the channel the session was started in (else privately). */
+  channelCards: boolean;
 }
 
 /**
@@ -47,7 +49,7 @@ export const isUnroutedRequest = (ctx: ChatSessionContext): boolean => unroutedR
  */
 export async function loadChatSessionContext(db: Db, sessionId: string, platform: ChatPlatform): Promise<ChatSessionContext | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return undefined;
-  const [row] = await db.select({ orgId: sessions.orgId }).from(sessions).where(eq(sessions.id, sessionId));
+  const [row] = await db.select({ orgId: sessions.orgId, settings: organizations.settings }).from(sessions).innerJoin(organizations, eq(organizations.id, sessions.orgId)).where(eq(sessions.id, sessionId));
   if (!row) return undefined;
   const [view] = await loadSessionViews(db, { orgId: row.orgId, ids: [sessionId] });
   if (!view) return undefined;
@@ -78,5 +80,6 @@ export async function loadChatSessionContext(db: Db, sessionId: string, platform
     workspaceIds: workspaces.map((w) => w.id),
     approvals,
     approvalChannels: { slack: uniq(approvals.map((a) => a.channels.slack)), teams: uniq(approvals.map((a) => a.channels.teams)) },
+    channelCards: row.settings.chat?.channelCards === true,
   };
 }

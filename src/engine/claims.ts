@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { claims, organizations, resources, sessionRules, sessions, users, type PortRange, type SessionOrigin } from '../db/schema/index.ts';
 import { loadEntitlements } from './entitlements.ts';
+import { checkReason, normalizeReason } from './reason.ts';
 import { AppError } from '../shared/errors.ts';
 import { hashToken, randomToken, safeEqual } from '../shared/tokens.ts';
 import { hostCidr, ipVersion } from '../shared/ip.ts';
@@ -22,15 +23,17 @@ export interface CreateClaimInput {
   originContext?: Record<string, unknown>;
   ttlSeconds: number;
   actor: Actor;
+  /** Why; required when a role says requireReason (checked now, so chat hears it before the browser). */
+  reason?: string | undefined;
 }
 
 /**
  * Creates the single-use link that captures the user's address in a browser (docs/architecture.md §4).
  * Checks the duration now so a bad request fails in chat, not on the page. Only the token's
  * hash is stored; the token itself is returned once.
- * Errors: USER_NOT_FOUND, USER_DISABLED, DURATION_NOT_ALLOWED, NO_RESOURCES.
+ * Errors: USER_NOT_FOUND, USER_DISABLED, DURATION_NOT_ALLOWED, REASON_REQUIRED, NO_RESOURCES.
  */
-export async function createClaim(deps: EngineDeps, input: CreateClaimInput): Promise<{ token: string; expiresAt: Date; durationMinutes: number }> {
+export async function createClaim(deps: EngineDeps, input: CreateClaimInput): Promise<{ token: string; expiresAt: Date; durationMinutes: number; reason: string | undefined }> {
   return runUseCase(deps, input.actor, { action: 'CLAIM_CREATE', targetType: 'user', targetId: input.userId }, async (tx) => {
     await loadActiveUser(tx, input.orgId, input.userId);
     const { org, offered, entitlements } = await loadStartPolicy(tx, input.orgId, input.userId);
@@ -38,6 +41,8 @@ export async function createClaim(deps: EngineDeps, input: CreateClaimInput): Pr
     if (entitlements.resourceIds.length === 0) {
       throw new AppError('NO_RESOURCES', 'None of your roles gives you access to a resource yet. Ask an admin.');
     }
+    const reason = normalizeReason(input.reason);
+    checkReason(entitlements.reasonRoles, reason);
     const token = randomToken();
     const expiresAt = new Date(deps.clock.now().getTime() + input.ttlSeconds * 1000);
     const [claim] = await tx
@@ -49,12 +54,13 @@ export async function createClaim(deps: EngineDeps, input: CreateClaimInput): Pr
         durationMinutes,
         origin: input.origin,
         originContext: input.originContext ?? {},
+        reason: reason ?? null,
         createdAt: deps.clock.now(),
         expiresAt,
       })
       .returning({ id: claims.id });
-    await recordAudit(tx, input.actor, { action: 'CLAIM_CREATE', targetType: 'claim', targetId: claim!.id, details: { durationMinutes, origin: input.origin } });
-    return { token, expiresAt, durationMinutes };
+    await recordAudit(tx, input.actor, { action: 'CLAIM_CREATE', targetType: 'claim', targetId: claim!.id, details: { durationMinutes, origin: input.origin, ...(reason ? { reason } : {}) } });
+    return { token, expiresAt, durationMinutes, reason };
   });
 }
 
@@ -153,6 +159,7 @@ export async function confirmClaim(
       origin: claim.origin,
       actor,
       fromClaim: true,
+      reason: claim.reason ?? undefined,
     });
     const familyToken = randomToken();
     await tx

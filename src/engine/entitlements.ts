@@ -11,6 +11,8 @@ export interface Entitlements {
   approvalRoles: { id: string; name: string; timeoutMinutes: number }[];
   /** A role that contributes resources says `claim: { confirmInChat: true }`. */
   confirmInChat: boolean;
+  /** Names of the roles that contribute resources and say `requireReason: true`. */
+  reasonRoles: string[];
 }
 
 /**
@@ -34,6 +36,7 @@ export async function loadEntitlements(tx: DbOrTx, userId: string, opts: { anySt
       requiresApproval: roles.requiresApproval,
       timeout: roles.approvalTimeoutMinutes,
       confirmInChat: roles.confirmClaimInChat,
+      requireReason: roles.requireReason,
     })
     .from(roleMembers)
     .innerJoin(roles, eq(roles.id, roleMembers.roleId))
@@ -61,6 +64,7 @@ export async function loadEntitlements(tx: DbOrTx, userId: string, opts: { anySt
       .filter((r) => r.requiresApproval && contributing.has(r.id))
       .map((r) => ({ id: r.id, name: r.name, timeoutMinutes: r.timeout })),
     confirmInChat: memberRoles.some((r) => r.confirmInChat && contributing.has(r.id)),
+    reasonRoles: memberRoles.filter((r) => r.requireReason && contributing.has(r.id)).map((r) => r.name),
   };
 }
 

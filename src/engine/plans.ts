@@ -1,5 +1,5 @@
 import type { OrgSettings } from '../db/schema/index.ts';
-import { formatMinutes } from '../shared/duration.ts';
+import { formatChoices, formatMinutes } from '../shared/duration.ts';
 
 export type PlanName = 'free' | 'starter' | 'team' | 'business';
 
@@ -56,7 +56,9 @@ export function durationChoices(offeredMinutes: readonly number[]): string {
   return offeredMinutes.map(formatMinutes).join(', ') || 'none';
 }
 
-/** The sentence that answers a start with a duration it may not have (API and chat alike). */
-export function startDurationHint(offeredMinutes: readonly number[]): string {
-  return offeredMinutes.length ? `You can start a session for ${durationChoices(offeredMinutes)}.` : 'No session duration is available to you; ask an admin.';
+/** The sentence that answers a start with a duration it may not have (API and chat alike): "8h is not offered on your plan; choose 1h, 2h or 4h." */
+export function startDurationHint(offeredMinutes: readonly number[], requested?: number): string {
+  if (offeredMinutes.length === 0) return 'No session duration is available to you; ask an admin.';
+  if (requested === undefined) return `Choose a duration: ${formatChoices(offeredMinutes)}.`;
+  return `${formatMinutes(requested)} is not offered on your plan; choose ${formatChoices(offeredMinutes)}.`;
 }

@@ -31,6 +31,10 @@ export interface SessionView {
   expiresAt: Date | null;
   endedAt: Date | null;
   endedReason: string | null;
+  /** Why the person asked for it, as stored (one line, capped); escape per platform. */
+  reason: string | null;
+  /** Its whole length in minutes, extensions included (the requested duration until it starts). */
+  totalMinutes: number;
   /** The latest `expiresAt` an extension could reach. */
   capAt: Date | null;
   canExtend: boolean;
@@ -77,6 +81,8 @@ export async function loadSessionViews(tx: DbOrTx, where: { orgId: string; userI
       expiresAt: s.expiresAt,
       endedAt: s.endedAt,
       endedReason: s.endedReason,
+      reason: s.reason,
+      totalMinutes: s.startedAt && s.expiresAt ? Math.round((s.expiresAt.getTime() - s.startedAt.getTime()) / MINUTE_MS) : s.durationMinutes,
       capAt,
       canExtend: canExtend(s.state) && !!capAt && !!s.expiresAt && s.expiresAt < capAt,
       approval: summarizeApprovals(asked.filter((a) => a.sessionId === s.id)) ?? null,

@@ -12,6 +12,7 @@ import { effectiveMaxMinutes, offeredDurations, planLimits, startDurationHint, t
 import { LIVE_STATES } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
 import { spendAction } from './throttle.ts';
+import { checkReason, normalizeReason } from './reason.ts';
 import { loadActiveUser, loadOrg } from './users.ts';
 
 export interface StartSessionInput {
@@ -25,6 +26,8 @@ export interface StartSessionInput {
   actor: Actor;
   /** Started by a claim link confirmed in a browser (then claim.confirmInChat may apply). */
   fromClaim?: boolean | undefined;
+  /** Why ("fixing INC-123"); required when a role says requireReason. Stored one-line and capped (reason.ts). */
+  reason?: string | undefined;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface StartSessionInput {
  * A role requiring approval puts it in AWAITING_APPROVAL; otherwise it is PENDING and the clock
  * runs. Returns the new session's id.
  * Each start spends one of the user's actions (throttle.ts).
- * Errors: USER_NOT_FOUND, USER_DISABLED, THROTTLED, DURATION_NOT_ALLOWED, CONCURRENCY_LIMIT, NO_RESOURCES, NO_IP_ADDRESS.
+ * Errors: USER_NOT_FOUND, USER_DISABLED, THROTTLED, DURATION_NOT_ALLOWED, REASON_REQUIRED, CONCURRENCY_LIMIT, NO_RESOURCES, NO_IP_ADDRESS.
  */
 export async function startSession(deps: EngineDeps, input: StartSessionInput): Promise<string> {
   return runUseCase(deps, input.actor, { action: 'SESSION_START', targetType: 'user', targetId: input.userId }, (tx) =>
@@ -47,6 +50,8 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
   await loadActiveUser(tx, input.orgId, input.userId, { lock: true });
   const { org, entitlements, limits, maxMinutes, offered } = await loadStartPolicy(tx, input.orgId, input.userId);
   const duration = checkDuration(offered, input.durationMinutes, org.settings.defaultDurationHours);
+  const reason = normalizeReason(input.reason);
+  checkReason(entitlements.reasonRoles, reason);
   const addresses = collectAddresses(input);
   const resourceIds = await lockUsableResources(tx, entitlements.resourceIds);
   // After the resource locks, so an org-file apply racing this start meets them as before.
@@ -62,7 +67,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
     if ((live?.n ?? 0) >= limits.maxConcurrentSessions) {
       throw new AppError(
         'CONCURRENCY_LIMIT',
-        `You already have ${live?.n} live session(s), the most your plan allows. Stop one first.`,
+        `You already have ${live?.n === 1 ? 'a live session' : `${live?.n} live sessions`}, the most your plan allows. Stop one first.`,
         { details: { limit: limits.maxConcurrentSessions } },
       );
     }
@@ -84,6 +89,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
       durationMinutes: duration,
       maxTotalMinutes: maxMinutes,
       origin: input.origin,
+      reason: reason ?? null,
       createdAt: now,
       startedAt: null,
       // While awaiting confirmation, the deadline for it.
@@ -116,6 +122,7 @@ export async function startSessionInTx(tx: Tx, deps: EngineDeps, input: StartSes
       ipv4: addresses.ipv4,
       ipv6: addresses.ipv6,
       origin: input.origin,
+      ...(reason ? { reason } : {}),
       ...(awaitConfirmation ? { awaitingConfirmationInChat: true } : {}),
     },
   });
@@ -188,7 +195,7 @@ export async function loadStartPolicy(tx: DbOrTx, orgId: string, userId: string)
 export function checkDuration(offered: number[], requested: number | undefined, defaultHours: number | undefined): number {
   const duration = requested ?? defaultDuration(offered, defaultHours);
   if (duration === undefined || !offered.includes(duration)) {
-    throw new AppError('DURATION_NOT_ALLOWED', startDurationHint(offered), { details: { requestedMinutes: requested, offeredMinutes: offered } });
+    throw new AppError('DURATION_NOT_ALLOWED', startDurationHint(offered, requested), { details: { requestedMinutes: requested, offeredMinutes: offered } });
   }
   return duration;
 }

@@ -20,3 +20,9 @@ export function formatMinutes(minutes: number): string {
   if (h && m) return `${h}h${m}m`;
   return h ? `${h}h` : `${m}m`;
 }
+
+/** Durations as people read a choice: "1h", "1h or 2h", "1h, 2h or 4h". */
+export function formatChoices(minutes: readonly number[]): string {
+  const parts = minutes.map(formatMinutes);
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} or ${parts.at(-1)}`;
+}

@@ -135,6 +135,12 @@ describe('applyOrgConfig', () => {
     const dba = () => t.deps.db.select().from(roles).where(and(eq(roles.orgId, org.id), eq(roles.name, 'dba'))).then((r) => r[0]!);
     const alice = await userByEmail(t.deps.db, 'alice@chan.io');
     await setApprovalChannel(t.deps, { actor: actorOf(alice), roleName: 'dba', platform: 'teams', channel: '19:approvers@thread.tacv2' });
+    // The file sets the Slack channel: chat may not move it (the next apply would move it back).
+    expect((await dba()).pinnedApprovalChannels).toEqual({ slack: 'C21000' });
+    await expect(setApprovalChannel(t.deps, { actor: actorOf(alice), roleName: 'dba', platform: 'slack', channel: 'C0ELSEWHERE' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      userMessage: expect.stringContaining('organization file sets where role dba is approved on Slack'),
+    });
 
     // Re-applying the same file, and a file that changes something else on the role, keep it.
     expect(linesOf(await applyOrgs(t.deps, [acme('chan', 21)]))).toEqual([]);

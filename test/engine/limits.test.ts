@@ -27,7 +27,7 @@ async function member(plan: PlanName, opts: { settings?: OrgSettings; capHours?:
 describe('limits', () => {
   it('offers the free plan 1h, 2h, 4h and refuses longer with the choices', async () => {
     const { start } = await member('free');
-    await expect(start(8 * 60)).rejects.toMatchObject({ code: 'DURATION_NOT_ALLOWED', userMessage: 'You can start a session for 1h, 2h, 4h.' });
+    await expect(start(8 * 60)).rejects.toMatchObject({ code: 'DURATION_NOT_ALLOWED', userMessage: '8h is not offered on your plan; choose 1h, 2h or 4h.' });
     await expect(start(4 * 60)).resolves.toBeTypeOf('string');
   });
 
@@ -38,7 +38,7 @@ describe('limits', () => {
 
   it('applies the smallest of plan, org setting and role caps', async () => {
     const a = await member('team', { settings: { maxSessionHours: 8 }, capHours: 4 });
-    await expect(a.start(8 * 60)).rejects.toMatchObject({ code: 'DURATION_NOT_ALLOWED', userMessage: 'You can start a session for 1h, 2h, 4h.' });
+    await expect(a.start(8 * 60)).rejects.toMatchObject({ code: 'DURATION_NOT_ALLOWED', userMessage: '8h is not offered on your plan; choose 1h, 2h or 4h.' });
     const b = await member('free', { capHours: 24 });
     await expect(b.start(8 * 60)).rejects.toMatchObject({ code: 'DURATION_NOT_ALLOWED' });
   });

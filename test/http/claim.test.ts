@@ -209,7 +209,7 @@ describe('POST /c/:token', () => {
     await t.deps.db.update(claims).set({ durationMinutes: 90 }).where(isNull(claims.usedAt));
     const res = await confirm(token);
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('You can start a session for 1h, 2h');
+    expect(res.body).toContain('1h30m is not offered on your plan; choose 1h, 2h');
     expect((await view(token)).statusCode).toBe(200);
   });
 });

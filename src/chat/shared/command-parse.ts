@@ -2,7 +2,7 @@ import { parseDurationMinutes } from '../../shared/duration.ts';
 
 /** What a chat command asked for (Slack's `/entryguard <text>`, a message to the Teams bot), or why it could not be understood. */
 export type ChatCommand =
-  | { kind: 'start'; minutes: number | undefined }
+  | { kind: 'start'; minutes: number | undefined; reason: string | undefined }
   | { kind: 'stop'; target: string | undefined }
   | { kind: 'extend'; target: string | undefined; minutes: number | undefined }
   | { kind: 'status' }
@@ -24,11 +24,8 @@ export function parseChatCommand(text: string): ChatCommand {
   const input = text.trim();
   const [sub = 'help', ...args] = input.split(/\s+/).filter(Boolean);
   switch (sub.toLowerCase()) {
-    case 'start': {
-      if (args.length === 0) return { kind: 'start', minutes: undefined };
-      const minutes = args.length === 1 ? parseDurationMinutes(args[0]!) : undefined;
-      return minutes ? { kind: 'start', minutes } : { kind: 'invalid', about: 'start', input };
-    }
+    case 'start':
+      return parseStart(args, input);
     case 'stop':
       return args.length <= 1 ? { kind: 'stop', target: args[0]?.toLowerCase() } : { kind: 'invalid', about: 'unknown', input };
     case 'extend':
@@ -48,6 +45,18 @@ export function parseChatCommand(text: string): ChatCommand {
     default:
       return { kind: 'invalid', about: 'unknown', input };
   }
+}
+
+/**
+ * `start [duration [reason…]]`: the reason follows a duration (`start 2h fixing INC-123`). A first
+ * word that is no duration is invalid rather than guessed to be a reason: `start forever` or
+ * `start 2x` is a mistyped duration, answered with the durations on offer.
+ */
+function parseStart(args: string[], input: string): ChatCommand {
+  const [first, ...rest] = args;
+  if (first === undefined) return { kind: 'start', minutes: undefined, reason: undefined };
+  const minutes = parseDurationMinutes(first);
+  return minutes ? { kind: 'start', minutes, reason: rest.join(' ') || undefined } : { kind: 'invalid', about: 'start', input };
 }
 
 function parseExtend(args: string[], input: string): ChatCommand {

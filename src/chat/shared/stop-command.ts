@@ -15,7 +15,7 @@ export async function stopFromChat(engine: EngineDeps, me: ChatMe, target: strin
   if (target === 'all') {
     const live = (await listMySessions(engine, me.actor, { live: true })).filter((v) => canStop(v.state));
     for (const v of live) await stopSession(engine, { sessionId: v.id, actor: me.actor });
-    return live.length ? `Stopping ${live.length} session(s): ${live.map((v) => code(v.id)).join(', ')}.` : 'You have no running session.';
+    return live.length ? `Stopping ${live.length === 1 ? 'your session' : `your ${live.length} sessions`}: ${live.map((v) => code(v.id)).join(', ')}.` : 'You have no running session.';
   }
   const view = await findSession(engine, me, target, (v) => canStop(v.state), showId);
   const asAdmin = view.userId !== me.user.id && me.user.isAdmin;

@@ -1,4 +1,5 @@
-import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import { deliverReply } from './deliver-reply.ts';
 import { slackMessage, slackText } from './escape.ts';
 import { confirmAddress } from '../../engine/confirm-address.ts';
 import { decideApproval, type Decision } from '../../engine/decide-approval.ts';
@@ -9,7 +10,7 @@ import { buttonAttempt } from '../shared/attempt.ts';
 import { parseApprovalValue } from './blocks/approval-card.ts';
 import { parseExtendValue } from './blocks/session-card.ts';
 import type { SlackWebClient } from './clients.ts';
-import { shortId, slackDate } from './format.ts';
+import { durationText, shortId, slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
 import { ACTION, EXTEND_BUTTON_MINUTES } from './ids.ts';
 
@@ -27,17 +28,22 @@ export function registerActions(app: App, deps: SlackHandlerDeps): void {
     });
   }
   const on = (id: string, act: (me: SlackMe, value: string) => Promise<Reply>) =>
-    app.action<BlockAction<ButtonAction>>(id, async ({ ack, body, action, client, respond }) => {
+    app.action<BlockAction<ButtonAction | StaticSelectAction>>(id, async ({ ack, body, action, client, respond }) => {
       await ack();
-      await answer(deps, respond, async () => act(await identify(deps, client as SlackWebClient, teamOf(body), body.user.id, buttonAttempt(id)), action.value ?? ''));
+      // A button carries its value; a menu the value of the option chosen.
+      const value = action.type === 'static_select' ? action.selected_option.value : (action.value ?? '');
+      const to = { respond, client: client as SlackWebClient, userId: body.user.id, logger: deps.logger };
+      await answer(deps, to, async () => act(await identify(deps, client as SlackWebClient, teamOf(body), body.user.id, buttonAttempt(id)), value));
     });
 
-  on(ACTION.sessionExtend, async (me, value) => {
-    const { sessionId, ifExpiresAt } = parseExtendValue(value);
-    const r = await extendSession(deps.engine, { sessionId, additionalMinutes: EXTEND_BUTTON_MINUTES, ifExpiresAt, actor: me.actor });
+  const extend = async (me: SlackMe, value: string): Promise<Reply> => {
+    const { sessionId, ifExpiresAt, minutes } = parseExtendValue(value);
+    const r = await extendSession(deps.engine, { sessionId, additionalMinutes: minutes ?? EXTEND_BUTTON_MINUTES, ifExpiresAt, actor: me.actor });
     if (r.addedMinutes === 0) return { text: `Already extended: session \`${shortId(sessionId)}\` ends ${slackDate(r.expiresAt)}.` };
-    return { text: `Extended: session \`${shortId(sessionId)}\` now ends ${slackDate(r.expiresAt)}${r.trimmed ? ' (the longest it may run)' : ''}.` };
-  });
+    return { text: `Extended by ${durationText(r.addedMinutes)}: session \`${shortId(sessionId)}\` now ends ${slackDate(r.expiresAt)}${r.trimmed ? ' (the longest it may run)' : ''}.` };
+  };
+  on(ACTION.sessionExtend, extend);
+  on(ACTION.sessionExtendBy, extend);
   on(ACTION.sessionStop, async (me, sessionId) => {
     const r = await stopSession(deps.engine, { sessionId, actor: me.actor });
     return { text: r.alreadyEnded ? `Session \`${shortId(sessionId)}\` had already ended.` : `Stopping session \`${shortId(sessionId)}\`: access is being closed.` };
@@ -62,7 +68,7 @@ export function registerActions(app: App, deps: SlackHandlerDeps): void {
 /** Org-wide installs send `team: null`; the clicking user's team is then the workspace. */
 const teamOf = (body: BlockAction): string => body.team?.id ?? body.user.team_id ?? '';
 
-async function answer(deps: SlackHandlerDeps, respond: RespondFn, act: () => Promise<Reply>) {
+async function answer(deps: SlackHandlerDeps, to: Parameters<typeof deliverReply>[0], act: () => Promise<Reply>) {
   let reply: Reply;
   try {
     reply = await act();
@@ -74,5 +80,5 @@ async function answer(deps: SlackHandlerDeps, respond: RespondFn, act: () => Pro
         ? { text: ':no_entry: Only the person who started this session or an admin can do that.' }
         : errorReply(deps, err);
   }
-  await respond({ response_type: 'ephemeral', replace_original: false, text: slackMessage(reply.text) });
+  await deliverReply(to, { response_type: 'ephemeral', replace_original: false, text: slackMessage(reply.text) });
 }

@@ -4,7 +4,6 @@ import { createClaim } from '../../engine/claims.ts';
 import { listMySessions, listOrgSessions } from '../../engine/session-queries.ts';
 import { setApprovalChannel } from '../../engine/set-approval-channel.ts';
 import { describeStartOptions } from '../../engine/start-options.ts';
-import { isAppError } from '../../shared/errors.ts';
 import { commandAttempt } from '../shared/attempt.ts';
 import { parseChatCommand, type ChatCommand } from '../shared/command-parse.ts';
 import { checkLinkFromChat } from '../shared/check-command.ts';
@@ -13,6 +12,7 @@ import { stopFromChat } from '../shared/stop-command.ts';
 import { slackDate } from './format.ts';
 import { errorReply, identify, type Reply, type SlackHandlerDeps, type SlackMe } from './handler-deps.ts';
 import { SLASH_COMMAND } from './ids.ts';
+import { deliverReply } from './deliver-reply.ts';
 import type { SlackOrigin } from './origin.ts';
 import { checkLinkReply, claimReply, helpReply, resourcesReply, sessionsReply, usageReply } from './replies.ts';
 
@@ -30,7 +30,7 @@ export function registerCommands(app: App, deps: SlackHandlerDeps): void {
     } catch (err) {
       reply = errorReply(deps, err);
     }
-    await respond({ response_type: 'ephemeral', text: slackMessage(reply.text), ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+    await deliverReply({ respond, client, userId: command.user_id, logger: deps.logger }, { response_type: 'ephemeral', text: slackMessage(reply.text), ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
   });
 }
 
@@ -39,10 +39,8 @@ async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: ChatCommand,
   const usage = async (about: string, input: string) => usageReply(await describeStartOptions(engine.db, me.user.orgId, me.user.id), about, input);
   switch (cmd.kind) {
     case 'start':
-      return start(deps, me, cmd.minutes, command).catch(async (err: unknown) => {
-        if (isAppError(err) && err.code === 'DURATION_NOT_ALLOWED') return usage('start', command.text);
-        throw err;
-      });
+      // A duration not offered is answered by the engine's "8h is not offered on your plan; choose …".
+      return start(deps, me, cmd.minutes, cmd.reason, command);
     case 'stop':
       return { text: await stopFromChat(engine, me, cmd.target, inCode) };
     case 'extend':
@@ -59,15 +57,17 @@ async function runCommand(deps: SlackHandlerDeps, me: SlackMe, cmd: ChatCommand,
       return helpReply(me.user.isAdmin, await describeStartOptions(engine.db, me.user.orgId, me.user.id));
     case 'sessions':
       return sessionsReply(await listOrgSessions(engine, me.actor), { empty: 'No session is running.', withOwner: true });
-    case 'approvals-here':
-      await setApprovalChannel(engine, { actor: me.actor, roleName: cmd.role, platform: 'slack', channel: command.channel_id });
-      return { text: `Approval requests for *${slackText(cmd.role)}* will be posted in this channel. Invite the bot here if it is not a member yet.` };
+    case 'approvals-here': {
+      const r = await setApprovalChannel(engine, { actor: me.actor, roleName: cmd.role, platform: 'slack', channel: command.channel_id });
+      const waiting = r.waiting ? ` ${r.waiting === 1 ? 'The request already waiting is' : `The ${r.waiting} requests already waiting are`} posted here now.` : '';
+      return { text: `Approval requests for *${slackText(cmd.role)}* will be posted in this channel.${waiting} Invite the bot here if it is not a member yet.` };
+    }
     case 'invalid':
       return usage(cmd.about, cmd.input);
   }
 }
 
-async function start(deps: SlackHandlerDeps, me: SlackMe, minutes: number | undefined, command: SlashCommand): Promise<Reply> {
+async function start(deps: SlackHandlerDeps, me: SlackMe, minutes: number | undefined, reason: string | undefined, command: SlashCommand): Promise<Reply> {
   const originContext: SlackOrigin = {
     teamId: command.team_id,
     channelId: command.channel_id,
@@ -79,12 +79,13 @@ async function start(deps: SlackHandlerDeps, me: SlackMe, minutes: number | unde
     orgId: me.user.orgId,
     userId: me.user.id,
     durationMinutes: minutes,
+    reason,
     origin: 'slack',
     originContext,
     ttlSeconds: deps.claimTtlSeconds,
     actor: me.actor,
   });
-  return claimReply(`${deps.publicUrl.replace(/\/$/, '')}/c/${claim.token}`, claim.durationMinutes, claim.expiresAt);
+  return claimReply(`${deps.publicUrl.replace(/\/$/, '')}/c/${claim.token}`, claim.durationMinutes, claim.expiresAt, claim.reason);
 }
 
 /** Ids in Slack messages are shown as code; a typed one may be anything (escaped with the message). */

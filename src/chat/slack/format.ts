@@ -40,18 +40,67 @@ export function ipsText(v: Pick<SessionView, 'ipv4' | 'ipv6'>): string {
   return parts.length ? parts.join('  ') : '_no address yet_';
 }
 
-/** One line per resource: its name, and per IP version the rule's state and error. */
-export function resourceLines(v: Pick<SessionView, 'rules'>): string[] {
-  const byResource = new Map<string, { name: string; kind: string; parts: string[] }>();
+/** What a rule's state means to a person (never the internal APPLIED / REMOVING …). */
+function ruleWords(state: string, opened: boolean): string {
+  switch (state) {
+    case 'PENDING':
+      return 'opening…';
+    case 'APPLIED':
+      return 'open';
+    case 'FAILED':
+      return 'failed';
+    case 'REMOVING':
+      return opened ? 'closing…' : 'not opened';
+    default:
+      return opened ? 'closed' : 'not opened';
+  }
+}
+
+/**
+ * One line per resource: its name, and its state in words (per address family only when they
+ * differ); a failure carries its error. A session that never opened (denied, withdrawn) says
+ * "not opened", never "closed".
+ */
+export function resourceLines(v: Pick<SessionView, 'rules' | 'startedAt'>): string[] {
+  const byResource = new Map<string, { name: string; kind: string; parts: { family: string; words: string; error: string | null }[] }>();
   for (const r of v.rules) {
     const entry = byResource.get(r.resourceId) ?? { name: r.resourceName, kind: r.kind, parts: [] };
-    entry.parts.push(`v${r.ipVersion} ${r.state.toLowerCase()}${r.error ? ` – ${slackText(r.error, SLACK_LIMITS.error)}` : ''}`);
+    entry.parts.push({ family: `IPv${r.ipVersion}`, words: ruleWords(r.state, v.startedAt !== null), error: r.error });
     byResource.set(r.resourceId, entry);
   }
-  return [...byResource.values()].map((e) => `• *${slackText(e.name)}* (${slackText(e.kind)}): ${e.parts.join('; ')}`);
+  return [...byResource.values()].map((e) => {
+    const same = e.parts.every((p) => p.words === e.parts[0]!.words && !p.error);
+    const status = same ? e.parts[0]!.words : e.parts.map((p) => `${p.family} ${p.words}${p.error ? ` – ${slackText(p.error, SLACK_LIMITS.error)}` : ''}`).join('; ');
+    return `• *${slackText(e.name)}* (${slackText(e.kind)}): ${status}`;
+  });
 }
 
 /** Why some rules failed, for PARTIAL / FAILED thread replies. */
 export function failureReasons(v: Pick<SessionView, 'rules'>): string[] {
   return v.rules.filter((r) => r.state === 'FAILED').map((r) => `• *${slackText(r.resourceName)}* (IPv${r.ipVersion}): ${slackText(r.error ?? 'failed', SLACK_LIMITS.error)}`);
+}
+
+/** Why a session ended, in words. */
+export function endedWhy(reason: string | null): string {
+  switch (reason) {
+    case 'EXPIRED':
+      return 'its time ran out';
+    case 'ADMIN':
+      return 'an admin stopped it';
+    case 'MANUAL':
+      return 'it was stopped';
+    case 'APPROVAL_DENIED':
+      return 'the request was denied';
+    case 'APPROVAL_TIMEOUT':
+      return 'nobody approved it in time';
+    case 'NOT_CONFIRMED':
+      return 'the address was not confirmed in time';
+    default:
+      return 'it ended';
+  }
+}
+
+/** How people name a session in a message: its short id and, when given, its reason. */
+export function sessionName(v: Pick<SessionView, 'id' | 'reason'>): string {
+  return `\`${shortId(v.id)}\`${v.reason ? ` (“${slackText(v.reason, SLACK_LIMITS.reason)}”)` : ''}`;
 }

@@ -12,6 +12,8 @@ export const EVENTS_PATH = '/slack/events';
 /** Button action ids: stable dotted strings; cards already posted keep working across releases. */
 export const ACTION = {
   sessionExtend: 'session.extend',
+  /** The Extend menu (1h / 2h / 4h within the cap): the option's value says how much. */
+  sessionExtendBy: 'session.extend_by',
   sessionStop: 'session.stop',
   /** "Open for <address>" (claim.confirmInChat): the requester opens what their browser captured. */
   sessionConfirm: 'session.confirm',

@@ -1,18 +1,20 @@
 import type { SessionView } from '../../engine/session-view.ts';
-import { slackCode, slackText } from './escape.ts';
+import { SLACK_LIMITS, slackCode, slackText } from './escape.ts';
 import type { StartOptions } from '../../engine/start-options.ts';
-import { durationChoices } from '../../engine/plans.ts';
 import { ACTION, SLASH_COMMAND } from './ids.ts';
 import { durationText, shortId, slackDate, stateBadge } from './format.ts';
 import type { Reply } from './handler-deps.ts';
 import { CHECK_LINK_TEXT } from '../shared/check-command.ts';
+import { formatChoices } from '../../shared/duration.ts';
 
 const C = SLASH_COMMAND;
 
-export function helpReply(isAdmin: boolean, options: StartOptions): Reply {
+/** Help names only the durations this person may pick (plan, organization and role caps applied). */
+export function helpReply(isAdmin: boolean, options: Pick<StartOptions, 'offeredMinutes'>): Reply {
+  const first = options.offeredMinutes[0] ? durationText(options.offeredMinutes[0]) : '1h';
   const lines = [
     `*EntryGuard* opens your IP on the firewalls you may use, for a limited time.`,
-    `• \`${C} start [duration]\` – ${durationChoices(options.offeredMinutes)}; you confirm in a browser`,
+    `• \`${C} start [duration] [reason]\` – e.g. \`${C} start ${first} fixing INC-123\`; you may pick ${formatChoices(options.offeredMinutes) || 'no duration yet (ask an admin)'}; you confirm in a browser`,
     `• \`${C} stop [id|all]\` – end a session (your only one when no id)`,
     `• \`${C} extend [id] [duration]\` – add time (1h by default)`,
     `• \`${C} status\` – your running sessions`,
@@ -26,7 +28,7 @@ export function helpReply(isAdmin: boolean, options: StartOptions): Reply {
 }
 
 export function usageReply(options: StartOptions, about: string, input: string): Reply {
-  const durations = durationChoices(options.offeredMinutes);
+  const durations = formatChoices(options.offeredMinutes) || 'none';
   const head = about === 'unknown' ? `I did not understand \`${slackCode(input) || 'that'}\`.` : `That is not a valid \`${about}\` command: \`${slackCode(input)}\`.`;
   return {
     text: [
@@ -40,7 +42,7 @@ export function usageReply(options: StartOptions, about: string, input: string):
 export function resourcesReply(options: StartOptions): Reply {
   const list = options.resources.map((r) => `• *${slackText(r.name)}* (${slackText(r.kind)})`).join('\n') || '_none – ask an admin for a role_';
   const approval = options.needsApproval ? '\nA start needs an approver’s OK first.' : '';
-  return { text: `A start would open:\n${list}\nDurations you may pick: ${durationChoices(options.offeredMinutes)}.${approval}` };
+  return { text: `A start would open:\n${list}\nDurations you may pick: ${formatChoices(options.offeredMinutes) || 'none'}.${approval}` };
 }
 
 export function sessionsReply(views: SessionView[], opts: { empty: string; withOwner?: boolean }): Reply {
@@ -70,8 +72,9 @@ export function checkLinkReply(url: string, expiresAt: Date): Reply {
   };
 }
 
-export function claimReply(url: string, minutes: number, expiresAt: Date): Reply {
-  const text = `Open this link in your browser to start a ${durationText(minutes)} session from the address you are on. It works once and until ${slackDate(expiresAt)}.`;
+export function claimReply(url: string, minutes: number, expiresAt: Date, reason?: string): Reply {
+  const why = reason ? ` (reason: “${slackText(reason, SLACK_LIMITS.reason)}”)` : '';
+  const text = `Open this link in your browser to open access for ${durationText(minutes)}${why} from the address you are on. It works once and until ${slackDate(expiresAt)}.`;
   return {
     text: `${text} ${url}`,
     blocks: [

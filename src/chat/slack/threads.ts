@@ -2,17 +2,46 @@ import type { types } from '@slack/bolt';
 import { SLACK_LIMITS, slackText } from './escape.ts';
 import { unroutedRoles, type ChatSessionContext } from '../../engine/chat-session-context.ts';
 import type { SessionEvent } from '../../engine/ports.ts';
-import { extendButton } from './blocks/session-card.ts';
-import { failureReasons, mention, slackDate } from './format.ts';
+import { extendControl } from './blocks/controls.ts';
+import { fitList, section } from './blocks/limits.ts';
+import { endedWhy, failureReasons, mention, sessionName, slackDate } from './format.ts';
+import { isLive } from '../../engine/state-machine.ts';
 
 export interface ThreadReply {
   /** Posted at most once per key (remembered on the card's message ref). */
   key: string;
   text: string;
   blocks?: types.KnownBlock[];
+  /** It carries controls: the notifier keeps it up to date with the session (warningReply). */
+  live?: boolean;
 }
 
-const section = (text: string): types.KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const WARNING = 'warning:';
+
+/**
+ * The "ends in 10 minutes" reply for the expiry it warned about, as the session is *now*: with
+ * Extend while that expiry still holds; after an extension or the end, it says so, without
+ * controls (so an old warning never offers a button that no longer applies).
+ */
+export function warningReply(ctx: ChatSessionContext, key: string): ThreadReply | undefined {
+  if (!key.startsWith(WARNING)) return undefined;
+  const v = ctx.view;
+  const warned = Number(key.slice(WARNING.length));
+  const name = sessionName(v);
+  if (!isLive(v.state) || v.state === 'AWAITING_APPROVAL') {
+    const text = `:white_circle: Session ${name} has ended: ${endedWhy(v.endedReason)}.`;
+    return { key, text, blocks: [section(text)], live: true };
+  }
+  if (v.expiresAt && v.expiresAt.getTime() !== warned) {
+    const text = `:hourglass_flowing_sand: Session ${name} was extended: it now ends ${slackDate(v.expiresAt)}.`;
+    return { key, text, blocks: [section(text)], live: true };
+  }
+  const text = `:hourglass_flowing_sand: Session ${name} ends ${slackDate(new Date(warned))} (in about 10 minutes).`;
+  const blocks: types.KnownBlock[] = [section(text)];
+  const extend = v.canExtend ? extendControl(v) : undefined;
+  if (extend) blocks.push({ type: 'actions', block_id: 'warning_controls', elements: [extend] });
+  return { key, text, blocks, live: true };
+}
 
 /**
  * The approvers' channel of some roles refused the post (the bot is not in it, or it was
@@ -47,24 +76,22 @@ export function threadReplies(ctx: ChatSessionContext, event: SessionEvent): Thr
     out.push({ key: 'unrouted', text });
   }
   const expires = v.expiresAt ? ` until ${slackDate(v.expiresAt)}` : '';
-  if (v.state === 'ACTIVE') out.push({ key: 'active', text: `:large_green_circle: Access is open${expires}.` });
+  if (v.state === 'ACTIVE') out.push({ key: 'active', text: `:large_green_circle: Session ${sessionName(v)}: access is open${expires}.` });
   if (v.state === 'PARTIAL') {
-    const text = `:large_orange_circle: Access is only partly open${expires}. These failed:\n${failureReasons(v).join('\n')}`;
+    const text = fitList(`:large_orange_circle: Session ${sessionName(v)}: access is only partly open${expires}. These failed:`, failureReasons(v));
     out.push({ key: 'partial', text, blocks: [section(text)] });
   }
   if (v.state === 'FAILED') {
-    const text = `:red_circle: Access could not be opened:\n${failureReasons(v).join('\n')}`;
+    const text = fitList(`:red_circle: Session ${sessionName(v)}: access could not be opened:`, failureReasons(v));
     out.push({ key: 'failed', text, blocks: [section(text)] });
   }
   if (event === 'expiry_warning' && v.expiresAt && ['ACTIVE', 'PARTIAL', 'PENDING'].includes(v.state)) {
-    const text = `:hourglass_flowing_sand: This session ends ${slackDate(v.expiresAt)} (in about 10 minutes).`;
-    const blocks: types.KnownBlock[] = [section(text)];
-    if (v.canExtend) blocks.push({ type: 'actions', block_id: 'warning_controls', elements: [extendButton(v)] });
-    out.push({ key: `warning:${v.expiresAt.getTime()}`, text, blocks });
+    out.push(warningReply(ctx, `${WARNING}${v.expiresAt.getTime()}`)!);
   }
   if (v.state === 'EXPIRED' || v.state === 'CANCELLED') {
-    const why = v.endedReason === 'EXPIRED' ? 'its time ran out' : v.endedReason === 'ADMIN' ? 'an admin stopped it' : v.endedReason === 'NOT_CONFIRMED' ? 'the address was not confirmed in time' : 'it was stopped';
-    out.push({ key: 'ended', text: `:white_circle: Session ended: ${why}. Access is closed.` });
+    // A request withdrawn before anything opened has nothing to close.
+    const closed = v.startedAt ? ' Access is closed.' : '';
+    out.push({ key: 'ended', text: `:white_circle: Session ${sessionName(v)} ended: ${endedWhy(v.endedReason)}.${closed}` });
   }
   return out;
 }

@@ -51,12 +51,13 @@ export async function issueClaim(
     ...(p.claimCardId ? { claimCard: { activityId: p.claimCardId } } : {}),
     ...(p.reason ? { reason: p.reason } : {}),
   };
-  // The engine's claim input has no reason yet (issue 11, point 3 is the engine helper's): it
-  // travels in originContext.reason until createClaim takes `reason`, then it is passed here.
+  // The reason is recorded on the claim and its session (engine/reason.ts); originContext keeps a
+  // copy so the Teams cards can show it before the session exists.
   const claim = await createClaim(deps.engine, {
     orgId: me.user.orgId,
     userId: me.user.id,
     durationMinutes: p.minutes,
+    reason: p.reason,
     origin: 'teams',
     originContext,
     ttlSeconds: deps.claimTtlSeconds,

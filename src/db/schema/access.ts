@@ -75,6 +75,10 @@ export const roles = pgTable(
     confirmClaimInChat: boolean('confirm_claim_in_chat').notNull().default(false),
     /** `approval: { allowAddressChange: true }`: a session this role approved may move to a new address without asking again. */
     approvalAllowsAddressChange: boolean('approval_allows_address_change').notNull().default(false),
+    /** `requireReason: true`: members must say why they start a session. */
+    requireReason: boolean('require_reason').notNull().default(false),
+    /** The approval channels the org file sets (per platform): `approvals here` may not move these. */
+    pinnedApprovalChannels: jsonb('pinned_approval_channels').$type<ApprovalChannels>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('roles_org_name').on(t.orgId, t.name)],

@@ -17,6 +17,8 @@ export interface OrgSettings {
   claim?: { confirmInChat?: boolean };
   /** How many addresses one session may hold at once ("Add this address", engine/session-address.ts); unset: 2. */
   maxAddressesPerSession?: number;
+  /** `chat: { channelCards: true }`: a session started in a channel posts its card there; otherwise the card goes to the person privately. */
+  chat?: { channelCards?: boolean };
 }
 
 export const organizations = pgTable('organizations', {

@@ -48,6 +48,8 @@ export const sessions = pgTable(
     expiresAt: ts('expires_at'),
     endedAt: ts('ended_at'),
     endedReason: text('ended_reason').$type<EndedReason>(),
+    /** Why the person asked ("fixing INC-123"), as they typed it (capped: engine/reason.ts); shown to approvers and in the audit. */
+    reason: text('reason'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
@@ -171,6 +173,8 @@ export const claims = pgTable('claims', {
   durationMinutes: integer('duration_minutes').notNull(),
   origin: text('origin').$type<SessionOrigin>().notNull(),
   originContext: jsonb('origin_context').$type<Record<string, unknown>>().notNull().default({}),
+  /** The reason given in chat, carried to the session the link starts. */
+  reason: text('reason'),
   /** Hash of the token the confirmation page gives the browser to add its other address family. */
   familyTokenHash: text('family_token_hash'),
   createdAt: createdAt(),

@@ -15,7 +15,15 @@ export function roleRowOf(r: RoleSpec) {
     approvalTimeoutMinutes: r.approval?.timeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT,
     confirmClaimInChat: r.claim?.confirmInChat ?? false,
     approvalAllowsAddressChange: r.approval?.allowAddressChange ?? false,
+    requireReason: r.requireReason,
+    pinnedApprovalChannels: pinnedChannels(r),
   };
+}
+
+/** The channels the file sets (not those it clears or leaves out): chat may not move these. */
+function pinnedChannels(r: RoleSpec): { slack?: string; teams?: string } {
+  const c = r.approval ? approvalChannelPatch(r) : {};
+  return { ...(c.slack ? { slack: c.slack } : {}), ...(c.teams ? { teams: c.teams } : {}) };
 }
 
 /**
@@ -57,9 +65,10 @@ function roleChanges(row: CurrentRole, r: RoleSpec): string[] {
   const want = roleRowOf(r);
   const channels = approvalChannelPatch(r);
   const approvers = [...(r.approval?.approvers ?? [])].sort();
-  return [
+  const lines = [
     ...change('maxSessionDurationHours', row.maxSessionDurationHours, want.maxSessionDurationHours),
     ...change('claim.confirmInChat', row.confirmClaimInChat, want.confirmClaimInChat),
+    ...change('requireReason', row.requireReason, want.requireReason),
     ...setChange('members', row.members, [...r.members].sort()),
     ...setChange('resources', row.resources, [...r.resources].sort()),
     ...(row.requiresApproval === want.requiresApproval ? [] : [`approval ${row.requiresApproval ? 'on' : 'off'} → ${want.requiresApproval ? 'on' : 'off'}`]),
@@ -74,7 +83,13 @@ function roleChanges(row: CurrentRole, r: RoleSpec): string[] {
         ]
       : []),
   ];
+  // The pins follow the channels; said on their own only when nothing else shows it (once, after
+  // an upgrade: a database from before pinning knows no pinned channel).
+  if (lines.length === 0 && !samePins(row.pinnedApprovalChannels, want.pinnedApprovalChannels)) lines.push('approval channels now pinned by this file');
+  return lines;
 }
+
+const samePins = (a: { slack?: string; teams?: string }, b: { slack?: string; teams?: string }) => a.slack === b.slack && a.teams === b.teams;
 
 function describeNew(r: RoleSpec): string {
   return [
@@ -82,6 +97,7 @@ function describeNew(r: RoleSpec): string {
     plural(r.resources.length, 'resource'),
     r.maxSessionDurationHours !== undefined ? `max ${r.maxSessionDurationHours}h` : undefined,
     r.approval ? `approval by ${r.approval.approvers.join(',')}` : undefined,
+    r.requireReason ? 'reason required' : undefined,
   ]
     .filter(Boolean)
     .join(', ');

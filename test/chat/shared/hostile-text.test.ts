@@ -30,7 +30,7 @@ function context(text: string): { ctx: ChatSessionContext; role: RoleApprovalCon
   const ctx: ChatSessionContext = {
     view: {
       id: '00000000-0000-4000-8000-000000000001', orgId: 'o', userId: 'u', userEmail: text, state: 'PARTIAL', ipv4: '203.0.113.7', ipv6: null,
-      durationMinutes: 60, origin: 'slack', createdAt: at, startedAt: at, expiresAt: at, endedAt: null, endedReason: null, capAt: at, canExtend: true,
+      durationMinutes: 60, totalMinutes: 60, reason: text, origin: 'slack', createdAt: at, startedAt: at, expiresAt: at, endedAt: null, endedReason: null, capAt: at, canExtend: true,
       rules: [
         { resourceId: 'res1', resourceName: text, kind: 'script', ipVersion: 4, cidr: '203.0.113.7/32', state: 'FAILED', error: text },
       ],
@@ -41,6 +41,7 @@ function context(text: string): { ctx: ChatSessionContext; role: RoleApprovalCon
     workspaceIds: ['T1'],
     approvals: [role, other],
     approvalChannels: { slack: ['C1'], teams: [] },
+    channelCards: false,
   };
   return { ctx, role };
 }

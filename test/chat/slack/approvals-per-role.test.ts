@@ -13,7 +13,7 @@ let carolId: string;
 beforeAll(async () => {
   h = await createSlackHarness();
   const db = h.deps.db;
-  const org = await seedOrg(db, { plan: 'team' });
+  const org = await seedOrg(db, { plan: 'team', settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   const [carol, alice, bob] = [
     await seedUser(db, org.id, { email: 'carol@example.com' }),

@@ -12,7 +12,7 @@ let aliceId: string;
 beforeAll(async () => {
   h = await createSlackHarness();
   const db = h.deps.db;
-  const org = await seedOrg(db, { plan: 'team' });
+  const org = await seedOrg(db, { plan: 'team', settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   const alice = await seedUser(db, org.id, { email: 'alice@example.com' });
   const carol = await seedUser(db, org.id, { email: 'carol@example.com' });
@@ -69,7 +69,7 @@ describe('approvals in a Slack channel', () => {
     expect(JSON.stringify(updated.blocks)).toContain('Approved by <@UCAROL>');
     expect(JSON.stringify(updated.blocks)).not.toContain(ACTION.approvalApprove);
     const thread = h.fake.thread('C222', aliceCard().ts).map((m) => m.text);
-    expect(thread).toEqual([expect.stringContaining('Approved by <@UCAROL>'), expect.stringContaining('Access is open')]);
+    expect(thread).toEqual([expect.stringContaining('Approved by <@UCAROL>'), expect.stringContaining('access is open')]);
     await h.command('stop all', 'UALICE');
     await h.runJobs();
   });
@@ -83,6 +83,11 @@ describe('approvals in a Slack channel', () => {
     expect(JSON.stringify(h.fake.messages.find((m) => m.ts === card.ts)!.blocks)).toContain('Denied by <@UCAROL>');
     expect(h.fake.thread('C222', aliceCard().ts).map((m) => m.text)).toEqual([expect.stringContaining('Denied by <@UCAROL>')]);
     expect(aliceCard().text).toContain('Denied');
+    // Nothing was ever opened: the card does not list rules as removed or closed (issue 11, point 10).
+    const mine = JSON.stringify(aliceCard().blocks);
+    expect(mine).toContain('*prod-db* (memory): not opened');
+    expect(mine).not.toMatch(/removed|closed|REMOVED/);
+    expect(mine).toContain('the request was denied');
   });
 
   it('an unanswered request times out: the card says so and the requester is told', async () => {

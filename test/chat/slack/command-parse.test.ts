@@ -5,11 +5,13 @@ describe('parseSlackCommand', () => {
   it.each([
     ['', { kind: 'help' }],
     ['help', { kind: 'help' }],
-    ['start', { kind: 'start', minutes: undefined }],
-    ['start 2h', { kind: 'start', minutes: 120 }],
-    ['START 90m', { kind: 'start', minutes: 90 }],
-    ['start 2', { kind: 'start', minutes: 120 }],
-    ['start 1h30m', { kind: 'start', minutes: 90 }],
+    ['start', { kind: 'start', minutes: undefined, reason: undefined }],
+    ['start 2h', { kind: 'start', minutes: 120, reason: undefined }],
+    ['START 90m', { kind: 'start', minutes: 90, reason: undefined }],
+    ['start 2', { kind: 'start', minutes: 120, reason: undefined }],
+    ['start 1h30m', { kind: 'start', minutes: 90, reason: undefined }],
+    ['start 2h fixing   INC-123', { kind: 'start', minutes: 120, reason: 'fixing INC-123' }],
+    ['start 2h extra', { kind: 'start', minutes: 120, reason: 'extra' }],
     ['stop', { kind: 'stop', target: undefined }],
     ['stop all', { kind: 'stop', target: 'all' }],
     ['stop 1a2b3c4d', { kind: 'stop', target: '1a2b3c4d' }],
@@ -25,7 +27,7 @@ describe('parseSlackCommand', () => {
     expect(parseSlackCommand(text)).toEqual(expected);
   });
 
-  it.each(['start 0', 'start -1h', 'start 2x', 'start 2h extra', 'extend 2h 3h', 'extend a b c', 'approvals', 'approvals here', 'open sesame', 'stop a b'])(
+  it.each(['start 0', 'start -1h', 'start 2x', 'start 2x because', 'start fixing INC-123', 'extend 2h 3h', 'extend a b c', 'approvals', 'approvals here', 'open sesame', 'stop a b'])(
     '%j is invalid',
     (text) => {
       expect(parseSlackCommand(text).kind).toBe('invalid');

@@ -10,7 +10,7 @@ let fx: { orgId: string; aliceId: string; carolId: string };
 beforeAll(async () => {
   h = await createSlackHarness();
   const db = h.deps.db;
-  const org = await seedOrg(db, { plan: 'free' });
+  const org = await seedOrg(db, { plan: 'free', settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   const alice = await seedUser(db, org.id, { email: 'alice@example.com' });
   const carol = await seedUser(db, org.id, { email: 'carol@example.com' });
@@ -60,11 +60,16 @@ describe('/entryguard', () => {
   });
 
   it('answers bad input privately with usage listing the durations this user may pick', async () => {
-    for (const bad of ['start 3x', 'start 8h', 'frobnicate', 'extend a b c']) {
+    for (const bad of ['start 3x', 'frobnicate', 'extend a b c']) {
       const r = await h.command(bad, 'UALICE');
       expect(r.replies[0]!.response_type).toBe('ephemeral');
-      expect(text(r)).toContain('Durations you may pick: 1h, 2h, 4h');
+      expect(text(r)).toContain('Durations you may pick: 1h, 2h or 4h');
     }
+    // A duration people can type but the plan does not offer is answered as such (issue 11, point 9).
+    expect(text(await h.command('start 8h', 'UALICE'))).toBe(':warning: 8h is not offered on your plan; choose 1h, 2h or 4h.');
+    const help = text(await h.command('help', 'UALICE'));
+    expect(help).toContain('1h, 2h or 4h');
+    expect(help).not.toMatch(/90m|1–24h|8h/);
   });
 
   it('start takes 2h, 1h or a bare number of hours and links the claim page', async () => {
@@ -90,9 +95,10 @@ describe('/entryguard', () => {
     expect(text(await h.command('sessions', 'UALICE'))).toContain('Only an admin');
     expect(text(await h.command('sessions', 'UROOT'))).toContain('alice@example.com');
     expect(text(await h.command('approvals here dev', 'UALICE'))).toContain('Only an admin');
-    expect(text(await h.command('approvals here dev', 'UROOT', { channel: 'CAPPROVE' }))).toContain('will be posted in this channel');
+    // dev needs no approval: nothing to ask anywhere (issue 11, point 8).
+    expect(text(await h.command('approvals here dev', 'UROOT', { channel: 'CAPPROVE' }))).toContain('Role dev needs no approval');
     const [role] = await h.deps.db.select().from(roles).where(eq(roles.name, 'dev'));
-    expect(role!.approvalChannels).toMatchObject({ slack: 'CAPPROVE' });
+    expect(role!.approvalChannels).toEqual({});
     expect(text(await h.command(`stop ${s!.id.slice(0, 8)}`, 'UROOT'))).toContain('Stopping');
     await h.runJobs();
     const [after] = await h.deps.db.select().from(sessions).where(eq(sessions.id, s!.id));
@@ -105,7 +111,7 @@ describe('/entryguard', () => {
     await h.confirmClaim(claimUrlOf(fromDm.replies[0]));
     await h.runJobs();
     expect(h.fake.roots('DALICE')).toHaveLength(1);
-    expect(text(await h.command('stop all', 'UALICE'))).toContain('Stopping 1 session');
+    expect(text(await h.command('stop all', 'UALICE'))).toContain('Stopping your session');
     await h.runJobs();
     const fromPrivate = await h.command('start 1h', 'UALICE', { channel: 'CNOTIN' });
     await h.confirmClaim(claimUrlOf(fromPrivate.replies[0]));

@@ -17,7 +17,7 @@ const THIEF_IP = '203.0.113.66';
 beforeAll(async () => {
   h = await createSlackHarness();
   const db = h.deps.db;
-  const org = await seedOrg(db, { plan: 'team', settings: { claim: { confirmInChat: true } } });
+  const org = await seedOrg(db, { plan: 'team', settings: { claim: { confirmInChat: true }, chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   alice = await seedUser(db, org.id, { email: 'alice@example.com' });
   await seedUser(db, org.id, { email: 'root@example.com', admin: true });

@@ -1,17 +1,16 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION } from '../../../src/chat/slack/ids.ts';
 import { sessions } from '../../../src/db/schema/index.ts';
 import { MINUTE_MS } from '../../../src/shared/clock.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
-import { bindWorkspace, claimUrlOf, createSlackHarness, type SlackHarness } from './harness.ts';
+import { bindWorkspace, claimUrlOf, createSlackHarness, extendOf, type SlackHarness } from './harness.ts';
 
 let h: SlackHarness;
 let aliceId: string;
 
 beforeAll(async () => {
   h = await createSlackHarness();
-  const org = await seedOrg(h.deps.db);
+  const org = await seedOrg(h.deps.db, { settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   const alice = await seedUser(h.deps.db, org.id, { email: 'alice@example.com' });
   const r = await seedResource(h.deps.db, org.id);
@@ -35,21 +34,24 @@ describe('the 10-minute warning and the end', () => {
     await h.runJobs();
     await h.runJobs();
     let thread = h.fake.thread('C222', card.ts);
-    expect(thread.map((m) => m.text)).toEqual([expect.stringContaining('Access is open'), expect.stringContaining('ends')]);
+    expect(thread.map((m) => m.text)).toEqual([expect.stringContaining('access is open'), expect.stringContaining('ends')]);
     const warning = thread[1]!;
-    const button = JSON.stringify(warning.blocks);
-    expect(button).toContain(ACTION.sessionExtend);
-    const value = /"value":"([^"]+)"/.exec(button)![1]!;
-    const ext = await h.click({ actionId: ACTION.sessionExtend, value, user: 'UALICE', channel: 'C222', messageTs: warning.ts });
+    const extend = extendOf(warning.blocks)!;
+    expect(extend).toBeDefined();
+    const ext = await h.click({ ...extend, user: 'UALICE', channel: 'C222', messageTs: warning.ts });
     expect(String(ext.replies[0]!.text)).toContain('Extended');
     await h.runJobs();
     const extended = await session();
     expect(extended.expiresAt!.getTime() - s.expiresAt!.getTime()).toBe(60 * MINUTE_MS);
+    // The warning no longer offers Extend for an expiry that has passed: it says what happened.
+    expect(warning.text).toContain('was extended');
+    expect(extendOf(warning.blocks)).toBeUndefined();
 
     h.clock.set(new Date(extended.expiresAt!.getTime() - 10 * MINUTE_MS));
     await h.runJobs();
     thread = h.fake.thread('C222', card.ts);
-    expect(thread.filter((m) => m.text.includes('in about 10 minutes'))).toHaveLength(2);
+    expect(thread.filter((m) => m.text.includes('in about 10 minutes'))).toHaveLength(1);
+    expect(thread.filter((m) => m.text.includes('was extended'))).toHaveLength(1);
 
     h.clock.set(new Date(extended.expiresAt!.getTime() + MINUTE_MS));
     await h.runJobs();
@@ -58,5 +60,8 @@ describe('the 10-minute warning and the end', () => {
     expect(card.text).toContain('Expired');
     expect(h.fake.thread('C222', card.ts).at(-1)!.text).toContain('its time ran out');
     expect(h.fake.thread('C222', card.ts)).toHaveLength(4);
+    // Every warning now says the session ended, and offers nothing to press.
+    for (const w of h.fake.thread('C222', card.ts).filter((m) => m.text.includes('has ended'))) expect(extendOf(w.blocks)).toBeUndefined();
+    expect(h.fake.thread('C222', card.ts).filter((m) => m.text.includes('has ended'))).toHaveLength(2);
   });
 });

@@ -9,7 +9,7 @@ let aliceId: string;
 
 beforeAll(async () => {
   h = await createSlackHarness();
-  const org = await seedOrg(h.deps.db);
+  const org = await seedOrg(h.deps.db, { settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   const alice = await seedUser(h.deps.db, org.id, { email: 'alice@example.com' });
   const r = await seedResource(h.deps.db, org.id, { name: 'prod-db' });
@@ -61,7 +61,7 @@ describe('Slack failing while the card is updated', () => {
     const [s] = await h.deps.db.select().from(sessions).where(eq(sessions.userId, aliceId));
     expect(JSON.stringify(card.blocks)).toContain(s!.expiresAt!.toISOString().replace(/\.\d+Z$/, 'Z'));
     expect(await notifyJobs()).toBe(0);
-    expect(h.fake.thread('C222', card.ts).map((m) => m.text)).toEqual([expect.stringContaining('Access is open')]);
+    expect(h.fake.thread('C222', card.ts).map((m) => m.text)).toEqual([expect.stringContaining('access is open')]);
     expect(h.fake.roots('C222')).toHaveLength(1);
   });
 
@@ -76,7 +76,7 @@ describe('Slack failing while the card is updated', () => {
     expect(h.fake.calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.status)).toContain(500);
     await h.runJobs();
     await h.runJobs();
-    expect(h.fake.thread('C222', card.ts).map((m) => m.text)).toEqual([expect.stringContaining('Access is open'), expect.stringContaining('Session ended')]);
+    expect(h.fake.thread('C222', card.ts).map((m) => m.text)).toEqual([expect.stringContaining('access is open'), expect.stringContaining('ended: ')]);
     expect(await notifyJobs()).toBe(0);
   });
 

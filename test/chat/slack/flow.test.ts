@@ -4,14 +4,14 @@ import { ACTION } from '../../../src/chat/slack/ids.ts';
 import { auditEvents, sessions } from '../../../src/db/schema/index.ts';
 import { HOUR_MS } from '../../../src/shared/clock.ts';
 import { seedOrg, seedResource, seedRole, seedUser } from '../../helpers/seed.ts';
-import { bindWorkspace, claimUrlOf, createSlackHarness, type SlackHarness } from './harness.ts';
+import { bindWorkspace, claimUrlOf, createSlackHarness, extendOf, type SlackHarness } from './harness.ts';
 
 let h: SlackHarness;
 let fx: Awaited<ReturnType<typeof seed>>;
 
 async function seed() {
   const db = h.deps.db;
-  const org = await seedOrg(db, { plan: 'team' });
+  const org = await seedOrg(db, { plan: 'team', settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   const alice = await seedUser(db, org.id, { email: 'alice@example.com' });
   const bob = await seedUser(db, org.id, { email: 'bob@example.com' });
@@ -37,13 +37,6 @@ const cardOf = (channel = 'C222') => {
   const roots = h.fake.roots(channel);
   return roots[roots.length - 1]!;
 };
-const buttonValue = (blocks: unknown[], actionId: string): string | undefined => {
-  for (const b of blocks as { elements?: { action_id?: string; value?: string }[] }[]) {
-    const hit = b.elements?.find((e) => e.action_id === actionId);
-    if (hit) return hit.value;
-  }
-  return undefined;
-};
 
 describe('start → claim → ACTIVE → Extend → Stop', () => {
   it('runs the whole flow, updating one card in place with threaded replies', async () => {
@@ -65,17 +58,20 @@ describe('start → claim → ACTIVE → Extend → Stop', () => {
     const cardJson = JSON.stringify(card.blocks);
     expect(cardJson).toContain('203.0.113.7');
     expect(cardJson).toContain('prod-db');
-    expect(cardJson).toContain('v4 applied');
-    expect(h.fake.thread('C222', card.ts).map((m) => m.text)).toEqual([expect.stringContaining('Access is open')]);
+    expect(cardJson).toContain('*prod-db* (memory): open');
+    expect(cardJson).not.toMatch(/APPLIED|applied|manual/);
+    expect(h.fake.thread('C222', card.ts).map((m) => m.text)).toEqual([expect.stringContaining('access is open')]);
 
-    const extendValue = buttonValue(card.blocks, ACTION.sessionExtend)!;
-    const ext = await h.click({ actionId: ACTION.sessionExtend, value: extendValue, user: 'UALICE', channel: 'C222', messageTs: card.ts });
+    const extend = extendOf(card.blocks, 120)!;
+    const ext = await h.click({ ...extend, user: 'UALICE', channel: 'C222', messageTs: card.ts });
     expect(ext.res.status).toBe(200);
-    expect(ext.replies[0]!.text).toContain('Extended');
+    expect(ext.replies[0]!.text).toContain('Extended by 2h');
     await h.runJobs();
     const [extended] = await h.deps.db.select().from(sessions).where(eq(sessions.id, session!.id));
-    expect(extended!.expiresAt!.getTime() - session!.expiresAt!.getTime()).toBe(HOUR_MS);
-    expect(buttonValue(cardOf().blocks, ACTION.sessionExtend)).not.toBe(extendValue);
+    expect(extended!.expiresAt!.getTime() - session!.expiresAt!.getTime()).toBe(2 * HOUR_MS);
+    expect(extendOf(cardOf().blocks, 120)!.value).not.toBe(extend.value);
+    // The card's Duration is the whole length now, extensions included.
+    expect(JSON.stringify(cardOf().blocks)).toContain('*Duration*\\n4h');
 
     const stop = await h.click({ actionId: ACTION.sessionStop, value: session!.id, user: 'UALICE', channel: 'C222', messageTs: card.ts });
     expect(stop.replies[0]!.text).toContain('Stopping');
@@ -84,7 +80,7 @@ describe('start → claim → ACTIVE → Extend → Stop', () => {
     expect(ended!.state).toBe('CANCELLED');
     expect(cardOf().text).toContain('Cancelled');
     expect(cardOf().blocks.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
-    expect(h.fake.thread('C222', card.ts).map((m) => m.text)).toEqual([expect.stringContaining('Access is open'), expect.stringContaining('Session ended')]);
+    expect(h.fake.thread('C222', card.ts).map((m) => m.text)).toEqual([expect.stringContaining('access is open'), expect.stringContaining('ended: ')]);
     expect(h.fake.roots('C222')).toHaveLength(1);
     expect([...h.firewall.state.values()].every((s) => s.size === 0)).toBe(true);
   });
@@ -95,8 +91,7 @@ describe('start → claim → ACTIVE → Extend → Stop', () => {
     await h.runJobs();
     const card = cardOf();
     const [s] = await h.deps.db.select().from(sessions).where(eq(sessions.userId, fx.bob.id));
-    const value = buttonValue(card.blocks, ACTION.sessionExtend)!;
-    const click = { actionId: ACTION.sessionExtend, value, user: 'UBOB', channel: 'C222', messageTs: card.ts };
+    const click = { ...extendOf(card.blocks)!, user: 'UBOB', channel: 'C222', messageTs: card.ts };
     const [a, b] = await Promise.all([h.click(click), h.click(click)]);
     expect([a.replies[0]!.text, b.replies[0]!.text].sort()).toEqual([expect.stringContaining('Already extended'), expect.stringContaining('Extended')]);
     const retried = await h.click({ ...click, actionTs: '1700000000.5', id: 'first' });

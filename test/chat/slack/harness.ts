@@ -32,7 +32,8 @@ export interface SlackHarness {
   post(body: string, opts?: { ts?: number; secret?: string; retryNum?: number }): Promise<Response>;
   /** `/entryguard <text>` from a Slack user; waits for the listener's slow work. */
   command(text: string, user: string, opts?: { channel?: string; channelName?: string; id?: string; team?: string }): Promise<{ res: Response; replies: Record<string, unknown>[] }>;
-  click(p: { actionId: string; value: string; user: string; channel: string; messageTs: string; id?: string; actionTs?: string; retryNum?: number }): Promise<{ res: Response; replies: Record<string, unknown>[] }>;
+  /** A button click, or (`select`) choosing an option of a menu whose value is `value`. */
+  click(p: { actionId: string; value: string; user: string; channel: string; messageTs: string; id?: string; actionTs?: string; retryNum?: number; select?: boolean }): Promise<{ res: Response; replies: Record<string, unknown>[] }>;
   /** Opens the claim page and confirms it from `ip`, as a browser would. */
   confirmClaim(url: string, ip?: string): Promise<number>;
   /** Runs every job due by the test clock (failed jobs once more each call, like a retry). */
@@ -122,4 +123,19 @@ export function claimUrlOf(reply: Record<string, unknown> | undefined): string {
   const m = /https:\/\/eg\.example\.test\/c\/[A-Za-z0-9_-]+/.exec(JSON.stringify(reply ?? {}));
   if (!m) throw new Error(`no claim link in ${JSON.stringify(reply)}`);
   return m[0];
+}
+
+/**
+ * The Extend control of a card or warning: a button when one amount fits, else the menu's option
+ * for `minutes` (1h by default), as the click to send.
+ */
+export function extendOf(blocks: unknown[], minutes = 60): { actionId: string; value: string; select: boolean } | undefined {
+  for (const b of blocks as { elements?: { action_id?: string; value?: string; options?: { value: string }[] }[] }[]) {
+    for (const e of b.elements ?? []) {
+      if (e.action_id === 'session.extend' && e.value) return { actionId: e.action_id, value: e.value, select: false };
+      const option = e.action_id === 'session.extend_by' ? e.options?.find((o) => o.value.endsWith(`|${minutes}`)) : undefined;
+      if (option) return { actionId: 'session.extend_by', value: option.value, select: true };
+    }
+  }
+  return undefined;
 }

@@ -15,7 +15,7 @@ const PAYLOAD = '<!channel> <https://evil.example|Re-verify here>';
 beforeAll(async () => {
   h = await createSlackHarness();
   const db = h.deps.db;
-  const org = await seedOrg(db, { plan: 'team' });
+  const org = await seedOrg(db, { plan: 'team', settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   alice = await seedUser(db, org.id, { email: 'alice@example.com' });
   carol = await seedUser(db, org.id, { email: 'carol@example.com', admin: true });

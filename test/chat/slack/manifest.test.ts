@@ -49,7 +49,7 @@ describe('action ids', () => {
   const ctx: ChatSessionContext = {
     view: {
       id: '00000000-0000-4000-8000-000000000001', orgId: 'o', userId: 'u', userEmail: 'a@example.com', state: 'ACTIVE', ipv4: '203.0.113.7', ipv6: null,
-      durationMinutes: 60, origin: 'slack', createdAt: new Date(), startedAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000), endedAt: null, endedReason: null,
+      durationMinutes: 60, totalMinutes: 60, reason: null, origin: 'slack', createdAt: new Date(), startedAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000), endedAt: null, endedReason: null,
       capAt: new Date(Date.now() + 7_200_000), canExtend: true, rules: [],
       approval: { status: 'PENDING', expiresAt: new Date(), deciderUserId: null, reason: null, decidedAt: null, waitingFor: ['ops'], roles: [] },
     },
@@ -58,13 +58,14 @@ describe('action ids', () => {
     workspaceIds: ['T111'],
     approvals: [],
     approvalChannels: { slack: ['C0APPROVE'], teams: [] },
+    channelCards: false,
   };
   const role = { id: 'ap1', roleId: 'r1', roleName: 'ops', status: 'PENDING' as const, expiresAt: new Date(), deciderUserId: null, reason: null, decidedAt: null, decider: null, channels: { slack: 'C0APPROVE' } };
 
   it('are stable dotted strings, and every one the cards render is one of them', () => {
     const ids = Object.values(ACTION);
-    for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z]+$/);
-    const rendered = JSON.stringify([sessionCard(ctx), sessionCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_CONFIRMATION' } }), approvalCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_APPROVAL' } }, role), claimReply('https://x.test/c/t', 60, new Date())]);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z_]+$/);
+    const rendered = JSON.stringify([sessionCard(ctx), sessionCard({ ...ctx, view: { ...ctx.view, capAt: new Date(Date.now() + 24 * 3_600_000) } }), sessionCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_CONFIRMATION' } }), approvalCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_APPROVAL' } }, role), claimReply('https://x.test/c/t', 60, new Date())]);
     const used = [...rendered.matchAll(/"action_id":"([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(used)).toEqual(new Set(ids));
   });

@@ -71,7 +71,9 @@ describe('OAuth install for many workspaces', () => {
     const posted = h.fake.calls.filter((c) => c.method === 'chat.postMessage');
     expect(posted.length).toBeGreaterThan(0);
     expect(posted.every((c) => c.token === 'xoxb-team-9')).toBe(true);
-    expect(h.fake.roots('C999')[0]!.text).toContain('Active');
+    // Started in a channel: the card (email, address) goes to the person's DM.
+    expect(h.fake.roots('C999')).toEqual([]);
+    expect(h.fake.roots('DALICE9')[0]!.text).toContain('Active');
     expect((await h.deps.db.select().from(sessions))[0]!.state).toBe('ACTIVE');
   });
 

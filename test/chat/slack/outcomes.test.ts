@@ -6,7 +6,7 @@ let h: SlackHarness;
 
 beforeAll(async () => {
   h = await createSlackHarness();
-  const org = await seedOrg(h.deps.db);
+  const org = await seedOrg(h.deps.db, { settings: { chat: { channelCards: true } } });
   await bindWorkspace(h, org.id);
   const alice = await seedUser(h.deps.db, org.id, { email: 'alice@example.com' });
   const a = await seedResource(h.deps.db, org.id, { name: 'alpha' });
@@ -31,8 +31,8 @@ describe('PARTIAL and FAILED on the card and in its thread', () => {
     const { card, thread } = await startFrom('203.0.113.20');
     expect(card.text).toContain('Partial');
     const blocks = JSON.stringify(card.blocks);
-    expect(blocks).toContain('v4 applied');
-    expect(blocks).toContain('v4 failed – Rule quota reached');
+    expect(blocks).toContain('*beta* (memory): open');
+    expect(blocks).toContain('IPv4 failed – Rule quota reached');
     expect(thread).toEqual([expect.stringMatching(/only partly open[\s\S]*\(IPv4\): Rule quota reached/)]);
     await h.command('stop', 'UALICE');
     await h.runJobs();

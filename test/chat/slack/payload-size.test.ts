@@ -69,6 +69,7 @@ const context = (view: SessionView): ChatSessionContext => ({
   workspaceIds: ['T0123456789'],
   approvals: [role],
   approvalChannels: { slack: ['C0123456789'], teams: [] },
+  channelCards: false,
 });
 
 /** A block_actions request body as Slack sends it (form field `payload`), around one of our messages. */

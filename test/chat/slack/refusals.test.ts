@@ -17,7 +17,7 @@ let orgId: string;
 
 beforeAll(async () => {
   h = await createSlackHarness();
-  const org = await seedOrg(h.deps.db);
+  const org = await seedOrg(h.deps.db, { settings: { chat: { channelCards: true } } });
   orgId = org.id;
   await bindWorkspace(h, org.id);
   const alice = await seedUser(h.deps.db, org.id, { email: 'alice@example.com' });

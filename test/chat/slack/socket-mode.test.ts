@@ -12,7 +12,7 @@ let slack: SlackIntegration;
 beforeAll(async () => {
   t = await createTestEngine();
   fake = await startFakeSlack();
-  const org = await seedOrg(t.deps.db);
+  const org = await seedOrg(t.deps.db, { settings: { chat: { channelCards: true } } });
   await t.deps.db.insert(chatWorkspaces).values({ orgId: org.id, platform: 'slack', externalId: 'T111' });
   const alice = await seedUser(t.deps.db, org.id, { email: 'alice@example.com' });
   const r = await seedResource(t.deps.db, org.id);

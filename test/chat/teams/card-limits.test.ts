@@ -42,8 +42,10 @@ function worstContext(state: SessionView['state']): ChatSessionContext {
     capAt: new Date(at.getTime() + 24 * 3_600_000), canExtend: state === 'ACTIVE' || state === 'PARTIAL',
     approval: { status: state === 'DENIED' ? 'DENIED' : 'PENDING', expiresAt: at, deciderUserId: null, reason: LONG(3000), decidedAt: null, waitingFor: approvals.map((a) => a.roleName), roles: approvals },
     rules,
+    reason: LONG(3000),
+    totalMinutes: 60,
   };
-  return { view, requester: { email: LONG(300), chatId: undefined }, decider: null, workspaceIds: ['t'], approvals, approvalChannels: { slack: [], teams: ['19:x'] } };
+  return { view, requester: { email: LONG(300), chatId: undefined }, decider: null, workspaceIds: ['t'], approvals, approvalChannels: { slack: [], teams: ['19:x'] }, channelCards: false };
 }
 
 const options: StartOptions = { resources: Array.from({ length: 60 }, (_, i) => ({ name: `${LONG(200)}-${i}`, kind: LONG(80) })), offeredMinutes: [60, 120, 240, 480, 720, 960, 1440], maxTotalMinutes: 1440, needsApproval: true };

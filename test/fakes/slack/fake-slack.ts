@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { blockKitProblems } from './block-kit.ts';
 import { attachSocketMode } from './fake-socket-mode.ts';
 
 /** A message as the fake workspace holds it. */
@@ -44,6 +45,10 @@ export async function startFakeSlack(opts: { token?: string; appToken?: string }
   const users = new Map<string, { email: string | undefined; teamId: string }>();
   const botChannels = new Set<string>();
   const faults = new Map<string, Fault[]>();
+  /** Channels deleted from the workspace: every call about them answers channel_not_found. */
+  const goneChannels = new Set<string>();
+  /** response_url ids whose next posts fail with this HTTP status (count per id). */
+  const responseFaults = new Map<string, number[]>();
   let clock = 1_700_000_000;
 
   const answer = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -59,6 +64,9 @@ export async function startFakeSlack(opts: { token?: string; appToken?: string }
     }
     if (fault) return answer(res, 200, { ok: false, error: fault.error });
     const fail = (error: string) => answer(res, 200, { ok: false, error });
+    if ((method === 'chat.postMessage' || method === 'chat.update') && goneChannels.has(String(args.channel))) return fail('channel_not_found');
+    // Slack refuses the whole message when one block is over a limit.
+    if ((method === 'chat.postMessage' || method === 'chat.update') && blockKitProblems({ text: args.text, blocks: args.blocks }).length) return fail('invalid_blocks');
     switch (method) {
       case 'oauth.v2.access': {
         const grant = oauthCodes.get(String(args.code));
@@ -84,7 +92,8 @@ export async function startFakeSlack(opts: { token?: string; appToken?: string }
         let channel = String(args.channel);
         // Posting to a user id opens the app's DM with them, as real Slack does.
         if (/^U/.test(channel)) channel = `D${channel.slice(1)}`;
-        else if (!botChannels.has(channel)) return fail(/^[CG]/.test(channel) ? 'not_in_channel' : 'channel_not_found');
+        // A DM the app has with someone (opened by posting to their user id) takes posts too.
+        else if (!botChannels.has(channel) && !(/^D/.test(channel) && messages.some((m) => m.channel === channel))) return fail(/^[CG]/.test(channel) ? 'not_in_channel' : 'channel_not_found');
         const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
         if (threadTs && !messages.some((m) => m.channel === channel && m.ts === threadTs)) return fail('thread_not_found');
         const ts = `${clock++}.000100`;
@@ -111,6 +120,12 @@ export async function startFakeSlack(opts: { token?: string; appToken?: string }
       const raw = Buffer.concat(chunks).toString();
       const url = req.url ?? '/';
       if (!url.startsWith('/api/')) {
+        const status = responseFaults.get(url.replace(/^\/respond\//, ''))?.shift();
+        if (status) {
+          res.writeHead(status, { 'content-type': 'text/plain' });
+          res.end('failed');
+          return;
+        }
         responses.push({ path: url, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} });
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('ok');
@@ -153,6 +168,12 @@ export async function startFakeSlack(opts: { token?: string; appToken?: string }
     joinChannel: (channel: string) => void botChannels.add(channel),
     /** The next `times` calls of `method` fail this way. */
     failNext: (method: string, fault: Fault, times = 1) => faults.set(method, [...(faults.get(method) ?? []), ...Array.from({ length: times }, () => fault)]),
+    /** Someone deleted this message (Slack then answers message_not_found to edits of it). */
+    deleteMessage: (channel: string, ts: string) => void messages.splice(messages.findIndex((m) => m.channel === channel && m.ts === ts), 1),
+    /** The channel was deleted: posts and edits there answer channel_not_found. */
+    deleteChannel: (channel: string) => void goneChannels.add(channel),
+    /** The next `times` posts to this response_url id fail with `status`. */
+    failResponses: (id: string, status: number, times = 1) => responseFaults.set(id, [...(responseFaults.get(id) ?? []), ...Array.from({ length: times }, () => status)]),
     /** Top-level messages (not thread replies) of a channel. */
     roots: (channel: string) => messages.filter((m) => m.channel === channel && !m.threadTs),
     thread: (channel: string, ts: string) => messages.filter((m) => m.channel === channel && m.threadTs === ts),

@@ -37,7 +37,7 @@ export function slashCommandBody(f: { text: string; user: string; channel?: stri
 }
 
 /** A button click (block_actions): one form field `payload` holding JSON. */
-export function blockActionsBody(p: { actionId: string; value: string; user: string; channel: string; messageTs: string; responseUrl: string; team?: string; actionTs?: string }): string {
+export function blockActionsBody(p: { actionId: string; value: string; user: string; channel: string; messageTs: string; responseUrl: string; team?: string; actionTs?: string; select?: boolean }): string {
   const team = p.team ?? 'T111';
   const payload = {
     type: 'block_actions',
@@ -53,7 +53,11 @@ export function blockActionsBody(p: { actionId: string; value: string; user: str
     message: { type: 'message', user: 'UBOT', ts: p.messageTs, bot_id: 'BBOT', text: 'EntryGuard', blocks: [] },
     state: { values: {} },
     response_url: p.responseUrl,
-    actions: [{ action_id: p.actionId, block_id: 'session_controls', text: { type: 'plain_text', text: p.actionId }, value: p.value, type: 'button', action_ts: p.actionTs ?? `${Date.now() / 1000}${++trigger}` }],
+    actions: [
+      p.select
+        ? { action_id: p.actionId, block_id: 'session_controls', type: 'static_select', selected_option: { text: { type: 'plain_text', text: p.actionId }, value: p.value }, action_ts: p.actionTs ?? `${Date.now() / 1000}${++trigger}` }
+        : { action_id: p.actionId, block_id: 'session_controls', text: { type: 'plain_text', text: p.actionId }, value: p.value, type: 'button', action_ts: p.actionTs ?? `${Date.now() / 1000}${++trigger}` },
+    ],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

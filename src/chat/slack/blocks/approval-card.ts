@@ -3,6 +3,7 @@ import { SLACK_LIMITS, slackText } from '../escape.ts';
 import type { ChatSessionContext, RoleApprovalContext } from '../../../engine/chat-session-context.ts';
 import { ACTION } from '../ids.ts';
 import { durationText, ipsText, mention, shortId, slackDate } from '../format.ts';
+import { BLOCK_KIT, context, fieldsSection, fit, fitList, section } from './limits.ts';
 
 type Block = types.KnownBlock;
 
@@ -28,23 +29,19 @@ export function parseApprovalValue(value: string): { sessionId: string; role: st
 export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext): { text: string; blocks: Block[] } {
   const v = ctx.view;
   const pending = role.status === 'PENDING' && v.state === 'AWAITING_APPROVAL';
-  const resources = [...new Set(v.rules.map((r) => r.resourceName))].map((n) => `• ${slackText(n)}`).join('\n') || '_none_';
-  const text = `EntryGuard access request from ${slackText(ctx.requester.email)} (${durationText(v.durationMinutes)}) – approval for role ${slackText(role.roleName)}`;
+  const resources = [...new Set(v.rules.map((r) => r.resourceName))].map((n) => `• ${slackText(n)}`);
+  const text = fit(`EntryGuard access request from ${slackText(ctx.requester.email)} (${durationText(v.durationMinutes)}) – approval for role ${slackText(role.roleName)}`, BLOCK_KIT.messageText);
   const blocks: Block[] = [
-    { type: 'section', block_id: 'approval_head', text: { type: 'mrkdwn', text: `*Access request* \`${shortId(v.id)}\` from ${mention(ctx.requester)} (${slackText(ctx.requester.email)})` } },
-    { type: 'context', block_id: 'approval_role', elements: [{ type: 'mrkdwn', text: `Approval for role *${slackText(role.roleName)}*` }] },
-    {
-      type: 'section',
-      block_id: 'approval_fields',
-      fields: [
-        { type: 'mrkdwn', text: `*Duration*\n${durationText(v.durationMinutes)}` },
-        { type: 'mrkdwn', text: `*Addresses*\n${ipsText(v)}` },
-      ],
-    },
-    { type: 'section', block_id: 'approval_resources', text: { type: 'mrkdwn', text: `*Resources*\n${resources}`.slice(0, 3000) } },
+    section(`*Access request* \`${shortId(v.id)}\` from ${mention(ctx.requester)} (${slackText(ctx.requester.email)})`, 'approval_head'),
+    context([`Approval for role *${slackText(role.roleName)}*`], 'approval_role'),
   ];
+  if (v.reason) blocks.push(section(`*Reason*\n${slackText(v.reason, SLACK_LIMITS.reason)}`, 'approval_reason'));
+  blocks.push(
+    fieldsSection([`*Duration*\n${durationText(v.durationMinutes)}`, `*Addresses*\n${ipsText(v)}`], 'approval_fields'),
+    section(fitList(`*Resources (${resources.length})*`, resources.length ? resources : ['_none_']), 'approval_resources'),
+  );
   if (pending) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Answer by ${slackDate(role.expiresAt)}` }] });
+    blocks.push(context([`Answer by ${slackDate(role.expiresAt)}`], 'approval_deadline'));
     const value = approvalValue(v.id, role.roleId);
     blocks.push({
       type: 'actions',
@@ -56,7 +53,7 @@ export function approvalCard(ctx: ChatSessionContext, role: RoleApprovalContext)
     });
     return { text, blocks };
   }
-  blocks.push({ type: 'section', block_id: 'approval_outcome', text: { type: 'mrkdwn', text: outcomeText(ctx, role) } });
+  blocks.push(section(outcomeText(ctx, role), 'approval_outcome'));
   return { text, blocks };
 }
 
