@@ -62,7 +62,7 @@ describe('parseOrgFile', () => {
     expect(acme.resources[0]).toMatchObject({ config: {}, active: true });
     expect(acme.users[0]).toMatchObject({ email: 'alice@acme.io', admin: true, disabled: false });
     expect(acme.users[2]).toEqual({ email: 'carol@acme.io', admin: false, disabled: false, resources: [] });
-    expect(acme.roles[0]!.approval).toEqual({ approvers: ['carol@acme.io'], channels: { slack: 'C0APPROVALS', teams: '19:abc@thread.tacv2' }, timeoutMinutes: 30 });
+    expect(acme.roles[0]!.approval).toEqual({ approvers: ['carol@acme.io'], channels: { slack: 'C0APPROVALS', teams: '19:abc@thread.tacv2' }, timeoutMinutes: 30, allowAddressChange: false });
     expect(parseOrgFile(org('')).organizations[0]).toMatchObject({ settings: {}, slack: { teamIds: [] }, users: [], roles: [] });
   });
 

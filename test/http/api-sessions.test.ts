@@ -110,7 +110,7 @@ describe('own sessions', () => {
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.error).toBe('DURATION_NOT_ALLOWED');
-    expect(body.message).toContain('1h, 2h, 4h, 8h, 12h, 16h, 24h');
+    expect(body.message).toContain('1h, 2h, 4h, 8h, 12h, 16h or 24h');
     expect(body.details.offeredMinutes).toEqual([60, 120, 240, 480, 720, 960, 1440]);
     expect(body.details.offeredDurations).toEqual(['1h', '2h', '4h', '8h', '12h', '16h', '24h']);
     expect(body.requestId).toBe(res.headers['x-request-id']);

@@ -7,7 +7,7 @@ import { approvalCard } from '../../../src/chat/slack/blocks/approval-card.ts';
 import { sessionCard } from '../../../src/chat/slack/blocks/session-card.ts';
 import { createSlackApp } from '../../../src/chat/slack/app.ts';
 import { ACTION, BOT_SCOPES, EVENTS_PATH, SLASH_COMMAND } from '../../../src/chat/slack/ids.ts';
-import { claimReply } from '../../../src/chat/slack/replies.ts';
+import { checkLinkReply, claimReply } from '../../../src/chat/slack/replies.ts';
 import type { ChatSessionContext } from '../../../src/engine/chat-session-context.ts';
 import type { EngineDeps } from '../../../src/engine/deps.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
@@ -65,7 +65,7 @@ describe('action ids', () => {
   it('are stable dotted strings, and every one the cards render is one of them', () => {
     const ids = Object.values(ACTION);
     for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z_]+$/);
-    const rendered = JSON.stringify([sessionCard(ctx), sessionCard({ ...ctx, view: { ...ctx.view, capAt: new Date(Date.now() + 24 * 3_600_000) } }), sessionCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_CONFIRMATION' } }), approvalCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_APPROVAL' } }, role), claimReply('https://x.test/c/t', 60, new Date())]);
+    const rendered = JSON.stringify([sessionCard(ctx), sessionCard({ ...ctx, view: { ...ctx.view, capAt: new Date(Date.now() + 24 * 3_600_000) } }), sessionCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_CONFIRMATION' } }), approvalCard({ ...ctx, view: { ...ctx.view, state: 'AWAITING_APPROVAL' } }, role), claimReply('https://x.test/c/t', 60, new Date()), checkLinkReply('https://x.test/k/t', new Date())]);
     const used = [...rendered.matchAll(/"action_id":"([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(used)).toEqual(new Set(ids));
   });
