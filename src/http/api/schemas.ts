@@ -50,6 +50,7 @@ export const Session = z
     durationMinutes: z.number().int().describe('Total length: the requested one plus every extension (until the clock starts, the requested one)'),
     requestedMinutes: z.number().int().describe('The length asked for at start, extensions not included'),
     origin: z.string().describe('slack, teams, api or web'),
+    reason: z.string().nullable().describe('Why the person started it, as they said it (null when they gave none)'),
     createdAt: isoDate,
     startedAt: isoDate.nullable().describe('When the clock started (entering PENDING; null while awaiting approval)'),
     expiresAt: isoDate.nullable().describe('When access ends; while AWAITING_CONFIRMATION, the deadline to open the address in chat'),
@@ -171,7 +172,10 @@ const notBoth = { message: 'Give durationHours or duration, not both.', path: ['
 
 /** No IP field on purpose: the address is the caller's, detected server-side (docs/architecture.md §4). */
 export const StartSessionBody = z
-  .strictObject(durationFields)
+  .strictObject({
+    ...durationFields,
+    reason: z.string().max(1000).optional().describe('Why ("fixing INC-123"); required when one of your roles sets requireReason. Kept on one line, at most 200 characters'),
+  })
   .refine((b) => b.durationHours === undefined || b.duration === undefined, notBoth)
   .describe('Without a duration: the org default, else the shortest offered. A start must use one of the durations GET /me lists (`durations.offeredMinutes`).');
 

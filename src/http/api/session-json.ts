@@ -28,6 +28,7 @@ export function toSessionJson(v: SessionView): Session {
     durationMinutes: totalMinutes(v),
     requestedMinutes: v.durationMinutes,
     origin: v.origin,
+    reason: v.reason ?? null,
     createdAt: v.createdAt.toISOString(),
     startedAt: iso(v.startedAt),
     expiresAt: iso(v.expiresAt),

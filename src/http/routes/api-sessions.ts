@@ -40,6 +40,7 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
           ipv4: v === 4 ? ip : undefined,
           ipv6: v === 6 ? ip : undefined,
           origin: 'api',
+          reason: body.reason,
           actor,
         });
         void reply.header('location', `/api/v1/sessions/${id}`);
