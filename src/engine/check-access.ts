@@ -13,6 +13,7 @@ import { loadResourceTarget } from './resource-target.ts';
 import { isHolding } from './state-machine.ts';
 import { runUseCase } from './use-case.ts';
 import { loadActiveUser } from './users.ts';
+import { withTimeout } from '../shared/timeout.ts';
 
 /** Where a session's rule stands in the cloud right now, read live through the provider. */
 export type CloudPresence = 'present' | 'missing' | 'altered' | 'not-open' | 'unknown';
@@ -201,12 +202,4 @@ function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();
   for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
   return out;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../shared/errors.ts';
 import { cidrContains, ipVersion, normalizeIp, parseCidr } from '../shared/ip.ts';
 
 /**
@@ -81,4 +83,10 @@ function parseHop(hop: string): string | undefined {
   else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(hop)) candidate = hop.slice(0, hop.lastIndexOf(':'));
   const ip = normalizeIp(candidate);
   return ipVersion(ip) ? ip : undefined;
+}
+
+/** The caller's address (the TRUST_PROXY rule already applied), or the refusal every route gives without one. */
+export function requireClientIp(request: FastifyRequest): string {
+  if (!request.clientIp) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
+  return request.clientIp;
 }

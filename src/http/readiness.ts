@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { EngineDeps } from '../engine/deps.ts';
+import { withTimeout } from '../shared/timeout.ts';
 
 /** The database handle, as the engine holds it (http/ does not import db/ directly). */
 type Db = EngineDeps['db'];
@@ -93,13 +94,6 @@ async function countStaleJobs(db: Db): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,11 +1,11 @@
 import { checkAccess, type AccessCheck } from '../../engine/check-access.ts';
 import type { SyncDeps } from '../../engine/deps.ts';
 import { changeSessionAddress } from '../../engine/session-address.ts';
-import { AppError } from '../../shared/errors.ts';
 import { defineRoute, type ApiRoute } from '../api/api-route.ts';
 import { AccessCheckJson, AddressChangeBody, AddressChangeResult } from '../api/check-schemas.ts';
 import { SESSION_ID_PARAM } from '../api/schemas.ts';
 import { resolveSessionRef } from '../../engine/session-ref.ts';
+import { requireClientIp } from '../client-ip.ts';
 
 export const accessCheckJson = (c: AccessCheck) => ({ ...c, expiresAt: c.expiresAt?.toISOString() ?? null });
 
@@ -26,8 +26,7 @@ export function checkRoutes(engine: SyncDeps): ApiRoute[] {
         'A rule missing or altered in the cloud is repaired at once. Only the session\'s owner may check it (404 for anyone else, admins included).',
       response: AccessCheckJson,
       async handle({ actor, id, request }) {
-        const ip = request.clientIp;
-        if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
+        const ip = requireClientIp(request);
         return accessCheckJson(await checkAccess(engine, actor, { sessionId: await resolveSessionRef(engine, actor, id, 'SESSION_CHECK'), seen: [ip] }));
       },
     }),
@@ -46,8 +45,7 @@ export function checkRoutes(engine: SyncDeps): ApiRoute[] {
       body: AddressChangeBody,
       response: AddressChangeResult,
       async handle({ actor, id, body, request }) {
-        const ip = request.clientIp;
-        if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
+        const ip = requireClientIp(request);
         return changeSessionAddress(engine, actor, { sessionId: await resolveSessionRef(engine, actor, id, `SESSION_ADDRESS_${body.mode.toUpperCase()}`), ip, mode: body.mode });
       },
     }),

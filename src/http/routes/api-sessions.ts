@@ -4,12 +4,12 @@ import { getSession, listMySessions } from '../../engine/session-queries.ts';
 import { resolveSessionRef } from '../../engine/session-ref.ts';
 import { startSession } from '../../engine/start-session.ts';
 import { stopSession } from '../../engine/stop-session.ts';
-import { AppError } from '../../shared/errors.ts';
 import { ipVersion } from '../../shared/ip.ts';
 import { defineRoute, type ApiRoute } from '../api/api-route.ts';
 import { bodyMinutes, extendHint, startHint } from '../api/duration-body.ts';
 import { ExtendSessionBody, ListSessionsQuery, Session, SessionList, StartSessionBody, SESSION_ID_PARAM } from '../api/schemas.ts';
 import { toSessionJson } from '../api/session-json.ts';
+import { requireClientIp } from '../client-ip.ts';
 
 
 /** The caller's own sessions (others' only through the admin or approver scopes): start, list, read, stop, extend. */
@@ -30,8 +30,7 @@ export function sessionRoutes(engine: EngineDeps): ApiRoute[] {
       body: StartSessionBody,
       response: Session,
       async handle({ body, actor, request, reply }) {
-        const ip = request.clientIp;
-        if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
+        const ip = requireClientIp(request);
         const v = ipVersion(ip);
         const id = await startSession(engine, {
           orgId: actor.orgId,

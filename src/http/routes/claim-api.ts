@@ -6,6 +6,7 @@ import { getSession } from '../../engine/session-queries.ts';
 import type { SessionView } from '../../engine/session-view.ts';
 import { AppError } from '../../shared/errors.ts';
 import { validationError } from '../errors.ts';
+import { requireClientIp } from '../client-ip.ts';
 
 /** The shape of tokens createClaim hands out (base64url); anything else never reaches the database. */
 export const CLAIM_TOKEN = /^[A-Za-z0-9_-]{20,128}$/;
@@ -85,8 +86,7 @@ export function claimApiRoutes(app: FastifyInstance, opts: { engine: EngineDeps;
     }
     const body = AddressBody.safeParse(request.body ?? {});
     if (!body.success) throw validationError(body.error.issues, 'body');
-    const ip = request.clientIp;
-    if (!ip) throw new AppError('NO_IP_ADDRESS', 'EntryGuard could not tell your IP address.');
+    const ip = requireClientIp(request);
     const result = await addClaimAddress(engine, { token, familyToken: body.data.familyToken, ip });
     return { added: result.added, ipVersion: result.ipVersion };
   });
