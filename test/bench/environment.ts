@@ -5,6 +5,7 @@ import type { ProviderRegistry } from '../../src/engine/ports.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/db/embedded-postgres.ts';
 import { startServices, type Services } from '../../src/main/services.ts';
 import { createLogger } from '../../src/shared/logger.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 export interface BenchEnvironment {
   services: Services;
@@ -45,7 +46,7 @@ export async function startBenchEnvironment(providers: ProviderRegistry, opts: {
   const config = loadConfig({
     DATABASE_URL: url.toString(),
     HOST: '127.0.0.1',
-    PORT: String(50000 + Math.floor(Math.random() * 10000)),
+    PORT: String(await freePort()),
     TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'warn',
     DEMO: 'false',

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import type { Logger } from 'pino';
@@ -74,16 +73,7 @@ export async function keyFor(t: TestEngine, user: { id: string; orgId: string },
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** A port that was free a moment ago, for servers whose PUBLIC_URL must name their own port. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../helpers/free-port.ts';
 
 /** `name=value` pairs from Set-Cookie headers, ready for a Cookie header. */
 export function cookieHeader(setCookie: string | string[] | undefined): string {

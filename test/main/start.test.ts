@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * The two-command promise, end to end: `entryguard start` with no DATABASE_URL starts an
@@ -64,8 +65,8 @@ afterAll(async () => {
 describe('entryguard start (embedded Postgres, demo org)', () => {
   it('starts, serves a session, survives kill -9, and shuts down cleanly', async () => {
     workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'eg-start-'));
-    const port = String(41000 + Math.floor(Math.random() * 2000));
-    const env = { PORT: port, EMBEDDED_PG_PORT: String(Number(port) + 3000), LOG_LEVEL: 'warn' };
+    const port = String(await freePort());
+    const env = { PORT: port, EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
 
     const first = startCli(env);
     await first.waitFor(/EntryGuard is running: (\S+)/, 120_000);
@@ -112,8 +113,9 @@ describe('entryguard start (embedded Postgres, demo org)', () => {
   }, 300_000);
 
   it('a CLI command next to the running server uses its embedded Postgres and never stops it', async () => {
-    const port = String(41000 + Math.floor(Math.random() * 2000));
-    const env = { PORT: port, EMBEDDED_PG_PORT: String(Number(port) + 3000), LOG_LEVEL: 'info' };
+    // Ports the kernel just handed out as free: a fixed random range collided with other tests' listeners.
+    const port = String(await freePort());
+    const env = { PORT: port, EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'info' };
     workDir ??= await fs.mkdtemp(path.join(os.tmpdir(), 'eg-start-'));
     const server = startCli(env);
     await server.waitFor(/EntryGuard is running/, 120_000);

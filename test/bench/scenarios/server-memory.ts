@@ -7,6 +7,7 @@ import { createDatabase } from '../../../src/db/client.ts';
 import { migrateDatabase } from '../../../src/db/migrate.ts';
 import type { CloudLab } from '../../helpers/cloud-lab.ts';
 import { cliEnv } from '../../helpers/entryguard-process.ts';
+import { freePort } from '../../helpers/free-port.ts';
 import { benchIp, postSession, seedBenchOrg } from '../fixtures.ts';
 import { waitUntil } from '../stats.ts';
 
@@ -38,7 +39,7 @@ export async function serverMemory(serverUrl: string, lab: CloudLab, opts: { fro
   url.pathname = `/${name}`;
   await migrateDatabase(url.toString());
   const database = createDatabase(url.toString(), { max: 4 });
-  const port = 40000 + Math.floor(Math.random() * 9000);
+  const port = await freePort();
   let child: ReturnType<typeof spawn> | undefined;
   try {
     const { users } = await seedBenchOrg(database.db, {
