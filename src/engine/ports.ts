@@ -100,6 +100,10 @@ export interface FirewallProvider {
    *  completing one whose rules partly exist. Per-CIDR failures are outcomes; a failure of the whole call
    *  may be thrown as a ProviderError and then applies to every CIDR. */
   apply(resource: ResourceTarget, change: ChangeSet): Promise<ApplyResult>;
+  /** Gets ready to serve these targets — clients built, signed in, first connection open — with
+   *  reads only, so the first sync after a (re)start is as quick as the next ones. Optional (a
+   *  script has nothing to prepare); never throws: a target it cannot reach now is tried by the sync. */
+  warmUp?(resources: ResourceTarget[]): Promise<void>;
 }
 
 /** Kind → provider, created on first use (SDKs are large and slow to import). */

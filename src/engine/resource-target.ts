@@ -10,8 +10,20 @@ export async function loadResourceTarget(tx: DbOrTx, resourceId: string): Promis
     .from(resources)
     .leftJoin(credentials, eq(credentials.id, resources.credentialId))
     .where(eq(resources.id, resourceId));
-  if (!row) return undefined;
-  const { resource: r, credential: c } = row;
+  return row ? toTarget(row) : undefined;
+}
+
+/** Every active resource as its provider needs it (one query): what a starting worker gets ready for. */
+export async function loadActiveResourceTargets(tx: DbOrTx): Promise<ResourceTarget[]> {
+  const rows = await tx
+    .select({ resource: resources, credential: credentials })
+    .from(resources)
+    .leftJoin(credentials, eq(credentials.id, resources.credentialId))
+    .where(eq(resources.isActive, true));
+  return rows.map(toTarget);
+}
+
+function toTarget({ resource: r, credential: c }: { resource: typeof resources.$inferSelect; credential: typeof credentials.$inferSelect | null }): ResourceTarget {
   return {
     id: r.id,
     orgId: r.orgId,

@@ -32,6 +32,8 @@ export interface SyncReport {
   outlivedSeconds: number[];
   /** Another sync of this resource held its lock; this one was put off. */
   deferred?: boolean;
+  /** Where the time went (ms): waiting for the resource lock, the provider's apply, the rest. */
+  timings: { lockMs: number; providerMs: number; totalMs: number };
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -48,14 +50,17 @@ const BUSY_RETRY_MS = 2_000;
  * message.
  */
 export async function syncResource(deps: SyncDeps, resourceId: string, opts: SyncOptions = {}): Promise<SyncReport> {
-  const report: SyncReport = { kind: '', added: [], removed: [], failed: [], drift: { missing: [], altered: [], orphaned: [] }, providerCalls: 0, outlivedSeconds: [] };
+  const t0 = performance.now();
+  const report: SyncReport = { kind: '', added: [], removed: [], failed: [], drift: { missing: [], altered: [], orphaned: [] }, providerCalls: 0, outlivedSeconds: [], timings: { lockMs: 0, providerMs: 0, totalMs: 0 } };
   const target = await loadResourceTarget(deps.db, resourceId);
   if (!target) return report;
   report.kind = target.kind;
   const done = await withResourceLock(deps.db, resourceId, async () => {
+    report.timings.lockMs = performance.now() - t0;
     await syncLocked(deps, target, opts, report);
     return true;
   });
+  report.timings.totalMs = performance.now() - t0;
   if (done === undefined) {
     report.deferred = true;
     await deps.jobs.syncResources(deps.db, [resourceId], { runAt: new Date(deps.clock.now().getTime() + BUSY_RETRY_MS), attempt: opts.attempt ?? 0 });
@@ -86,7 +91,9 @@ async function syncLocked(deps: SyncDeps, target: ResourceTarget, opts: SyncOpti
   if (add.length || remove.length || repair.length) {
     fresh = await recordIntent(deps.db, resourceId, add, remove);
     report.providerCalls = 1;
+    const applyStart = performance.now();
     result = await applySafely(deps, target, { add, remove, repair });
+    report.timings.providerMs = performance.now() - applyStart;
   }
 
   // The outcome per CIDR and what it means for the rules; then, once that committed, the state

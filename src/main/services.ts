@@ -1,5 +1,3 @@
-import { eq } from 'drizzle-orm';
-import { resources } from '../db/schema/index.ts';
 import type { AppConfig } from '../config/env.ts';
 import { createSlackIntegration } from '../chat/slack/integration.ts';
 import { createTeamsIntegration } from '../chat/teams/integration.ts';
@@ -14,6 +12,7 @@ import { startJobRelay } from '../jobs/job-relay.ts';
 import { startAuditSealer } from '../jobs/audit-sealer.ts';
 import { createTaskList } from '../jobs/task-list.ts';
 import { startWorker, type Worker } from '../jobs/worker.ts';
+import { prepareProviders } from '../engine/prepare-providers.ts';
 import { resumeUnfinishedWork } from '../engine/resume-work.ts';
 import { failingRemovals, failingVerifications, jobBacklog, liveWorkerCount, workHeldByDeadWorkers } from '../db/ops-stats.ts';
 import { countSessionsByState } from '../engine/session-stats.ts';
@@ -102,10 +101,10 @@ export async function startServices(
       observeSync: (_resourceId, report, ms) => observeSync(metrics, report, ms),
       onNotifyFailure: (platform) => metrics.notificationFailures.inc({ platform }),
     });
-    // The SDKs the configured resources need are loaded before this worker takes any job: loading
-    // them takes seconds of CPU, and a job taken meanwhile would wait for it (while another worker
-    // could have done it at once).
-    await preloadProviders(deps).catch((err: unknown) => logger.warn({ err }, 'could not preload a provider; it loads on first use'));
+    // The SDKs the configured resources need are loaded, and their clients signed in, before this
+    // worker takes any job: that takes seconds of CPU, and a job taken meanwhile would wait for it
+    // (while another worker could have done it at once).
+    await prepareProviders(deps);
     worker = await startWorker({ connectionString: runtime.url, taskList, logger, concurrency: config.worker.concurrency });
     sealer = startAuditSealer({ db: deps.db, logger });
     // Whatever a crash interrupted (an intent recorded before a provider call, rules waiting for a
@@ -193,9 +192,4 @@ function observeSync(metrics: Metrics, report: SyncReport, ms: number): void {
   const outcome = report.failed.length === 0 ? 'ok' : report.retryAt ? 'retry' : report.failed.length < report.added.length + report.removed.length + report.failed.length ? 'partial' : 'failed';
   metrics.syncDuration.observe({ kind: report.kind, outcome }, ms / 1000);
   for (const s of report.outlivedSeconds) metrics.ruleOutlivedSession.observe({ kind: report.kind }, s);
-}
-
-async function preloadProviders(deps: SyncDeps): Promise<void> {
-  const kinds = await deps.db.selectDistinct({ kind: resources.kind }).from(resources).where(eq(resources.isActive, true));
-  for (const { kind } of kinds) if (deps.providers.kinds().includes(kind)) await deps.providers.get(kind);
 }

@@ -63,8 +63,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const procs: Proc[] = [];
   const retired: Proc[] = [];
   const watch = new RemovalWatch();
+  const resourceNames: Record<string, string> = {};
   try {
     const world = await seedWorld(opts, lab, dir);
+    for (const r of world.resources) resourceNames[r.id] = `${r.name} (${r.kind})`;
     const env = processEnv(opts, lab);
     for (let i = 0; i < (opts.processes ?? 2); i++) procs.push(await spawnProc(dir, env));
     const firewallCidrs = () => world.resources.map((r) => ({ resourceId: r.id, cidrs: r.kind === 'script' ? readAllowlist(dir, 'soak-script') : lab.cloudCidrs(r) }));
@@ -139,14 +141,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     return result;
   } finally {
     await Promise.all(procs.map((p) => p.p.kill('SIGKILL')));
-    if (opts.logDir) await saveLogs(opts.logDir, [...procs, ...retired]);
+    if (opts.logDir) await saveLogs(opts.logDir, [...procs, ...retired], resourceNames);
     await lab.close();
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
-async function saveLogs(dir: string, procs: Proc[]): Promise<void> {
+async function saveLogs(dir: string, procs: Proc[], resourceNames: Record<string, string>): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
+  // The logs name resources by id; this says which is which.
+  await fs.writeFile(path.join(dir, 'resources.json'), JSON.stringify(resourceNames, null, 2));
   await Promise.all(procs.map((p) => fs.writeFile(path.join(dir, `entryguard-${p.p.pid}.log`), p.p.output())));
 }
 

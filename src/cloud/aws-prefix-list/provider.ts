@@ -16,6 +16,7 @@ import { readPrefixList, type PrefixListState } from './list-state.ts';
 import { modifyList, readSettled, type ListHandle, type Outcomes } from './modify.ts';
 import type { Candidate } from './plan.ts';
 import { verifyPrefixList } from './verify.ts';
+import { credentialKey, warmUpByClient } from '../warm-up.ts';
 
 const DEFAULT_POLL_MS = 500;
 const LABEL = { v4: 'IPv4', v6: 'IPv6' } as const;
@@ -72,6 +73,13 @@ export function createAwsPrefixListProvider(deps: ProviderDeps): FirewallProvide
     listsForeignEntries: false,
 
     verify: (resource) => verifyPrefixList(resource, () => context(resource)),
+
+    // Resolves the credentials and opens the connection with one read of a list per client.
+    warmUp: warmUpByClient(
+      deps.logger,
+      (resource) => JSON.stringify([...credentialKey(resource), resource.region]),
+      async (resource) => (await context(resource)).lists[0]!.read(),
+    ),
 
     async list(resource) {
       const ctx = await context(resource);

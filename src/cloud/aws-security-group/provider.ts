@@ -23,6 +23,7 @@ import { authorizeBatch, revokeRules } from './mutations.ts';
 import { portsProblem, ruleSpecs, type RuleSpec } from './permissions.ts';
 import { compareRules, planAdds, ruleProblems, type Candidate, type Creation } from './plan.ts';
 import { verifySecurityGroup } from './verify.ts';
+import { credentialKey, warmUpByClient } from '../warm-up.ts';
 
 /** Rounds of read → plan → write when concurrent writers keep changing the group. */
 const MAX_ROUNDS = 3;
@@ -149,6 +150,13 @@ export function createAwsSecurityGroupProvider(deps: ProviderDeps): FirewallProv
     listsForeignEntries: false,
 
     verify: (resource) => verifySecurityGroup(resource, () => context(resource)),
+
+    // Resolves the credentials and opens the connection with one read of a group per client.
+    warmUp: warmUpByClient(
+      deps.logger,
+      (resource) => JSON.stringify([...credentialKey(resource), resource.region]),
+      async (resource) => read(await context(resource), resource.id),
+    ),
 
     async list(resource): Promise<ProviderEntry[]> {
       const ctx = await context(resource);

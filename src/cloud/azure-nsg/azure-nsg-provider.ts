@@ -15,6 +15,7 @@ import { inspectRules } from './integrity.ts';
 import { account, planChange, type Plan, type PlannedWrite } from './plan.ts';
 import { cidrFamily, cidrKey, planSlots } from './slots.ts';
 import { verifyNsg } from './verify.ts';
+import { credentialKey, warmUpByClient } from '../warm-up.ts';
 
 /**
  * `azure-nsg`: one managed inbound rule per (protocol, IP family) whose sourceAddressPrefixes
@@ -46,6 +47,16 @@ export function createAzureNsgProvider(deps: ProviderDeps): FirewallProvider {
       }
       return verifyNsg(resource, opened.parsed, opened.api, opened.signal);
     },
+
+    // Signs in and opens the connection with one read of the NSG per client.
+    warmUp: warmUpByClient(
+      deps.logger,
+      (resource) => JSON.stringify([...credentialKey(resource), parseResource(resource).nsg.subscriptionId]),
+      async (resource) => {
+        const { api, signal } = await open(resource);
+        await api.getRules(signal);
+      },
+    ),
 
     async list(resource): Promise<ProviderEntry[]> {
       const { parsed, api, signal } = await open(resource);

@@ -8,6 +8,7 @@ import { readRule, syncFamily, type FamilyOutcomes } from './family-sync.ts';
 import type { GcpSettings } from './operations.ts';
 import { ownershipError, ruleDrift } from './rules.ts';
 import { verifyResource } from './verify.ts';
+import { credentialKey, warmUpByClient } from '../warm-up.ts';
 
 /**
  * `gcp-firewall`: one VPC firewall rule per resource and IP family (`<base>-v4`, `<base>-v6`)
@@ -35,6 +36,18 @@ export function createGcpFirewallProvider(deps: ProviderDeps): FirewallProvider 
     listsForeignEntries: false,
 
     verify: (resource) => verifyResource(cache, settings, resource),
+
+    warmUp: warmUpByClient(
+      log,
+      (resource) => JSON.stringify([...credentialKey(resource), parseResource(resource).config.project]),
+      async (resource) => {
+        const { config, ruleNames, clients } = await target(resource);
+        // Each client loads the Compute API's description on first use — seconds of CPU on a
+        // small machine — so that happens now rather than inside the first sync after a start.
+        await Promise.all([clients.firewalls.initialize(), clients.operations.initialize(), clients.networks.initialize()]);
+        await readRule({ clients, config, settings }, ruleNames.v4); // signs in, opens the connection
+      },
+    ),
 
     async list(resource) {
       const { config, ruleNames, addBlocker, clients } = await target(resource);

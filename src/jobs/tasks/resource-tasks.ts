@@ -14,9 +14,7 @@ export type SyncObserver = (resourceId: string, report: SyncReport, ms: number) 
 export function createSyncResourceTask(deps: SyncDeps, observe?: SyncObserver): Task {
   return async (payload) => {
     const { resourceId, attempt } = SyncPayload.parse(payload);
-    const t0 = performance.now();
-    const report = await syncResource(deps, resourceId, { attempt });
-    observe?.(resourceId, report, performance.now() - t0);
+    await observed(deps, resourceId, observe, () => syncResource(deps, resourceId, { attempt }));
   };
 }
 
@@ -24,10 +22,33 @@ export function createSyncResourceTask(deps: SyncDeps, observe?: SyncObserver): 
 export function createReconcileResourceTask(deps: SyncDeps, observe?: SyncObserver): Task {
   return async (payload) => {
     const { resourceId } = ReconcilePayload.parse(payload);
-    const t0 = performance.now();
-    const report = await syncResource(deps, resourceId, { reconcile: true });
-    observe?.(resourceId, report, performance.now() - t0);
+    await observed(deps, resourceId, observe, () => syncResource(deps, resourceId, { reconcile: true }));
   };
+}
+
+/** Runs a sync, reports it to the observer and logs (at debug) what changed and where the time went. */
+async function observed(deps: SyncDeps, resourceId: string, observe: SyncObserver | undefined, sync: () => Promise<SyncReport>): Promise<void> {
+  const t0 = performance.now();
+  const report = await sync();
+  const ms = performance.now() - t0;
+  observe?.(resourceId, report, ms);
+  if (!report.kind) return;
+  const { lockMs, providerMs } = report.timings;
+  deps.logger.debug(
+    {
+      resourceId,
+      kind: report.kind,
+      added: report.added.length,
+      removed: report.removed.length,
+      failed: report.failed.length,
+      ...(report.deferred ? { deferred: true } : {}),
+      ...(report.retryAt ? { retryAt: report.retryAt.toISOString() } : {}),
+      ms: Math.round(ms),
+      lockMs: Math.round(lockMs),
+      providerMs: Math.round(providerMs),
+    },
+    report.deferred ? 'sync put off: another sync holds the resource' : 'sync finished',
+  );
 }
 
 /** verify_resource: is the target reachable and may we change it? */
